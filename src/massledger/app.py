@@ -1,0 +1,56 @@
+"""The FastAPI application factory: one process serves the traceability and registry APIs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from massledger import __version__
+from massledger.auth import routes as auth_routes
+from massledger.auth.deps import ClientStatusCache
+from massledger.auth.keys import load_pepper, load_signing_key
+from massledger.auth.tokens import TokenService
+from massledger.db.engine import Database
+from massledger.health import router as health_router
+from massledger.http import BodySizeLimit, install_error_handlers
+from massledger.settings import Settings
+from massledger.traceability import routes as traceability_routes
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    database = Database(settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(
+        title="massledger",
+        version=__version__,
+        summary="Waste-mass traceability (MassID) and a carbon-credit registry",
+        lifespan=lifespan,
+    )
+    signing_key = load_signing_key(settings.data_dir)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.signing_key = signing_key
+    app.state.pepper = load_pepper(settings.data_dir, settings.secret_pepper)
+    app.state.tokens = TokenService(
+        signing_key,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        ttl_seconds=settings.token_ttl_seconds,
+    )
+    app.state.client_status = ClientStatusCache(database)
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health_router)
+    app.include_router(auth_routes.router)
+    app.include_router(traceability_routes.router)
+    app.include_router(traceability_routes.router, prefix="/v1", include_in_schema=False)
+    return app

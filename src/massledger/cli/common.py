@@ -1,0 +1,54 @@
+"""Shared CLI plumbing: settings, database, output in human or --json form, exit codes (0 ok, 1 failure,
+2 usage)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import orjson
+import typer
+from rich.console import Console
+
+from massledger.db import migrate
+from massledger.db.engine import Database
+from massledger.errors import ApiError
+from massledger.settings import Settings
+
+T = TypeVar("T")
+
+console = Console()
+err_console = Console(stderr=True)
+
+JsonOption = typer.Option(False, "--json", help="Print exactly one JSON object on stdout.")
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def open_database(*, migrated: bool = True) -> Database:
+    config = settings()
+    database = Database(config.resolved_database_url, sqlite_synchronous=config.sqlite_synchronous)
+    if migrated:
+        migrate.upgrade(database)
+    return database
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.flush()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def run_command(fn: Callable[[], T]) -> T:
+    """Turn domain errors into a message on stderr and exit code 1 (2 for bad input)."""
+    try:
+        return fn()
+    except ApiError as exc:
+        raise fail(exc.message, 2 if exc.status_code in (400, 422) else 1) from exc

@@ -1,0 +1,275 @@
+"""The `massledger` command: serve, migrate, verify and the admin groups."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+from rich.table import Table
+
+from massledger.auth import service as client_service
+from massledger.auth import store as client_store
+from massledger.cli.common import (
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    open_database,
+    print_json,
+    run_command,
+    settings,
+)
+from massledger.db import migrate as migrations
+from massledger.ids import us_to_iso
+from massledger.organizations import service as organization_service
+from massledger.organizations import store as organization_store
+from massledger.organizations.schemas import OrganizationCreate
+
+app = typer.Typer(help="massledger: MassID traceability and carbon-credit registry.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organizations (admin).", no_args_is_help=True)
+clients_app = typer.Typer(help="API clients: OAuth2 client credentials (admin).", no_args_is_help=True)
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(clients_app, name="clients")
+
+
+def _pepper() -> bytes:
+    from massledger.auth.keys import load_pepper
+
+    config = settings()
+    return load_pepper(config.data_dir, config.secret_pepper)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+) -> None:
+    """Migrate the database, then serve the API (OpenAPI docs at /docs)."""
+    from massledger.auth.keys import load_signing_key
+
+    config = settings()
+    database = open_database()
+    with database.read_engine.connect() as conn:
+        has_orgs = bool(organization_store.list_organizations(conn))
+    database.dispose_sync()
+    load_signing_key(config.data_dir)  # create keys once, before workers race for them
+    _pepper()
+    if not has_orgs:
+        console.print(
+            "[bold]massledger is empty.[/bold] Create an organization and a client to get a token:\n"
+            "  massledger orgs create --name 'My Recycler' --json\n"
+            "  massledger clients create --org <organization id> --data-set TEST --json\n"
+            f"Then POST http://{host}:{port}/oauth2/token with HTTP Basic client credentials.",
+        )
+    console.print(f"Serving on http://{host}:{port} (docs at /docs, database {config.resolved_database_url})")
+    import uvicorn
+
+    uvicorn.run(
+        "massledger.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=config.log_level,
+        access_log=False,
+    )
+
+
+@app.command()
+def migrate(json_output: bool = JsonOption) -> None:
+    """Upgrade the database schema to the latest revision."""
+    database = open_database(migrated=False)
+    migrations.upgrade(database)
+    revision = migrations.current_revision(database)
+    database.dispose_sync()
+    if json_output:
+        print_json({"revision": revision, "database": settings().resolved_database_url})
+    else:
+        console.print(f"Database at revision {revision}")
+
+
+@orgs_app.command("create")
+def orgs_create(
+    name: str = typer.Option(..., "--name", help="Full name of the organization."),
+    type_: str = typer.Option("projectProponent", "--type", help="projectProponent, projectDeveloper, ..."),
+    country: str = typer.Option("BR", "--country", help="ISO 3166-1 alpha-2 country code."),
+    city: str | None = typer.Option(None, help="City."),
+    registration_number: str | None = typer.Option(
+        None, "--registration-number", help="Registration/tax id."
+    ),
+    tax_id_type: str | None = typer.Option(None, "--tax-id-type", help="Tax id type, e.g. CNPJ."),
+    website: str | None = typer.Option(None, help="Web site."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Create an organization (also its participant in the TEST and PROD data sets)."""
+    from pydantic import ValidationError
+
+    try:
+        data = OrganizationCreate(
+            fullName=name,
+            type=type_,  # type: ignore[arg-type]
+            countryCode=country,
+            city=city,
+            registrationNumber=registration_number,
+            taxIdType=tax_id_type,
+            website=website,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", 2) from exc
+    database = open_database()
+    row, participant_ids = database.run_write(organization_service.create_organization, data)
+    database.dispose_sync()
+    rendered = organization_service.render_organization(row, settings().public_url).model_dump()
+    rendered["participantIds"] = participant_ids
+    if json_output:
+        print_json(rendered)
+    else:
+        console.print(f"Organization [bold]{rendered['fullName']}[/bold] created: id {rendered['id']}")
+
+
+@orgs_app.command("list")
+def orgs_list(json_output: bool = JsonOption) -> None:
+    """List organizations."""
+    database = open_database()
+    rows = database.run_read(organization_store.list_organizations)
+    database.dispose_sync()
+    public_url = settings().public_url
+    items = [organization_service.render_organization(row, public_url).model_dump() for row in rows]
+    if json_output:
+        print_json({"organizations": items})
+        return
+    table = Table("id", "name", "type", "country")
+    for item in items:
+        table.add_row(item["id"], item["fullName"], item["type"], item["countryCode"])
+    console.print(table)
+
+
+@clients_app.command("create")
+def clients_create(
+    org: str = typer.Option(..., "--org", help="Organization id."),
+    data_set: str = typer.Option("TEST", "--data-set", help="TEST or PROD."),
+    scope: list[str] = typer.Option(
+        [], "--scope", help="Scope to grant (repeatable); default: integrator scopes."
+    ),
+    name: str | None = typer.Option(None, help="A label for the client."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Create an API client. The secret is shown only now."""
+    if data_set not in ("TEST", "PROD"):
+        raise fail("--data-set must be TEST or PROD", 2)
+    database = open_database()
+    created = run_command(
+        lambda: database.run_write(
+            client_service.create_client, _pepper(), org, data_set, scope or None, name
+        )
+    )
+    database.dispose_sync()
+    if json_output:
+        print_json(created.as_json())
+        return
+    console.print(f"Client id:     {created.client_id}")
+    console.print(f"Client secret: {created.client_secret}  (shown once; store it now)")
+    console.print(f"Data set:      {created.data_set}   Scopes: {' '.join(created.scopes)}")
+
+
+@clients_app.command("list")
+def clients_list(org: str | None = typer.Option(None, "--org"), json_output: bool = JsonOption) -> None:
+    """List clients (never their secrets)."""
+    database = open_database()
+    rows = database.run_read(client_store.list_clients, org)
+    database.dispose_sync()
+    items = [
+        {
+            "clientId": row["id"],
+            "organizationId": row["organization_id"],
+            "dataSetName": row["data_set"],
+            "scopes": row["scopes"].split(),
+            "name": row["name"],
+            "createdAt": us_to_iso(row["created_at_us"]),
+            "revokedAt": us_to_iso(row["revoked_at_us"]) if row["revoked_at_us"] else None,
+        }
+        for row in rows
+    ]
+    if json_output:
+        print_json({"clients": items})
+        return
+    table = Table("client id", "organization", "data set", "scopes", "revoked")
+    for item in items:
+        table.add_row(
+            item["clientId"],
+            item["organizationId"],
+            item["dataSetName"],
+            " ".join(item["scopes"]),
+            item["revokedAt"] or "",
+        )
+    console.print(table)
+
+
+@clients_app.command("revoke")
+def clients_revoke(
+    client_id: str = typer.Argument(..., help="Client id."), json_output: bool = JsonOption
+) -> None:
+    """Revoke a client: its tokens stop working within seconds."""
+    database = open_database()
+    run_command(lambda: database.run_write(client_service.revoke_client, client_id))
+    database.dispose_sync()
+    if json_output:
+        print_json({"clientId": client_id, "revoked": True})
+    else:
+        console.print(f"Client {client_id} revoked")
+
+
+@clients_app.command("rotate-secret")
+def clients_rotate(
+    client_id: str = typer.Argument(..., help="Client id."), json_output: bool = JsonOption
+) -> None:
+    """Issue a new secret for a client (the old one stops working). Shown only now."""
+    database = open_database()
+    secret = run_command(lambda: database.run_write(client_service.rotate_secret, _pepper(), client_id))
+    database.dispose_sync()
+    if json_output:
+        print_json({"clientId": client_id, "clientSecret": secret})
+    else:
+        console.print(f"New secret for {client_id}: {secret}  (shown once)")
+
+
+@app.command()
+def verify(json_output: bool = JsonOption) -> None:
+    """Recompute every hash chain and projection; exit 1 naming the first problem found."""
+    from rich.progress import Progress
+
+    from massledger.verify import run_all
+
+    database = open_database()
+    with database.read_engine.connect() as conn:
+        if json_output or not os.isatty(2):
+            report = run_all(conn)
+        else:
+            with Progress(console=err_console, transient=True) as progress:
+                tasks: dict[str, int] = {}
+
+                def advance(stage: str, step: int, total: int) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = progress.add_task(f"verifying {stage}", total=total)
+                    progress.advance(tasks[stage], step)
+
+                report = run_all(conn, advance)
+    database.dispose_sync()
+    if json_output:
+        print_json(report.as_json())
+    else:
+        counts = ", ".join(f"{value} {key}" for key, value in report.checked.items())
+        if report.ok:
+            console.print(f"[green]OK[/green]: {counts} checked, every chain and invariant holds")
+        else:
+            first = report.problems[0]
+            err_console.print(f"[red]FAILED[/red] ({len(report.problems)} problems; {counts} checked)")
+            err_console.print(f"first: {first.subject}: {first.message}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

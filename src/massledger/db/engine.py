@@ -1,0 +1,174 @@
+"""Database access: one sync engine for SQLite (statements are sub-millisecond, run inline on the event
+loop), an async psycopg engine for PostgreSQL. Domain code is written once as sync Core functions
+``fn(conn, ...)`` and runs on either path through :meth:`Database.write` / :meth:`Database.read`."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+# SQLSTATEs worth retrying: serialization failure and deadlock (PostgreSQL and its distributed cousins).
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_MAX_ATTEMPTS = 8
+
+
+class UnsupportedDatabaseUrl(ValueError):
+    pass
+
+
+def normalize_url(url: str) -> str:
+    """Accept the documented forms and pick our drivers: ``sqlite:///PATH``, ``postgresql://...``."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+pysqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise UnsupportedDatabaseUrl(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+def _sqlite_engine(url: str, *, immediate: bool, synchronous: str) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN IMMEDIATE below is what really runs.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # Writers take the write lock up front: no lock upgrades, no SQLITE_BUSY mid-transaction.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """Owns the engines for one database URL."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL", pool_size: int = 10) -> None:
+        self.url = normalize_url(url)
+        self.dialect = make_url(self.url).get_backend_name()
+        self._async_engine: AsyncEngine | None = None
+        self._pool_size = pool_size
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(self.url, immediate=True, synchronous=sqlite_synchronous)
+            self.read_engine = _sqlite_engine(self.url, immediate=False, synchronous=sqlite_synchronous)
+        else:
+            self.engine = create_engine(self.url, pool_pre_ping=True)
+            self.read_engine = self.engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect == "postgresql"
+
+    # -- synchronous API: CLI, migrations, tests ---------------------------------------------------------
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def run_write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(_MAX_ATTEMPTS):
+            try:
+                with self.engine.begin() as conn:
+                    return fn(conn, *args, **kwargs)
+            except DBAPIError as exc:
+                if not _retryable(exc) or attempt == _MAX_ATTEMPTS - 1:
+                    raise
+                _sleep_sync(attempt)
+        raise AssertionError("unreachable")
+
+    def run_read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        with self.read_engine.connect() as conn:
+            return fn(conn, *args, **kwargs)
+
+    # -- asynchronous API: HTTP handlers ------------------------------------------------------------------
+    def _async(self) -> AsyncEngine:
+        if self._async_engine is None:
+            self._async_engine = create_async_engine(
+                self.url, pool_size=self._pool_size, max_overflow=self._pool_size, pool_pre_ping=False
+            )
+        return self._async_engine
+
+    async def write(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn`` in one write transaction; retried on serialization failures and deadlocks."""
+        if self.is_sqlite:
+            # Inline: SQLite admits one writer, and without an await inside nothing interleaves here.
+            return self.run_write(fn, *args, **kwargs)
+        for attempt in range(_MAX_ATTEMPTS):
+            try:
+                async with self._async().begin() as conn:
+                    return await conn.run_sync(lambda sync: fn(sync, *args, **kwargs))
+            except DBAPIError as exc:
+                if not _retryable(exc) or attempt == _MAX_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(_backoff(attempt))
+        raise AssertionError("unreachable")
+
+    async def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self.is_sqlite:
+            return self.run_read(fn, *args, **kwargs)
+        async with self._async().connect() as conn:
+            return await conn.run_sync(lambda sync: fn(sync, *args, **kwargs))
+
+    async def dispose(self) -> None:
+        if self._async_engine is not None:
+            await self._async_engine.dispose()
+            self._async_engine = None
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+    def dispose_sync(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _RETRYABLE_SQLSTATES
+
+
+def _backoff(attempt: int) -> float:
+    return min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())
+
+
+def _sleep_sync(attempt: int) -> None:
+    import time
+
+    time.sleep(_backoff(attempt))
+
+
+def single_use_engine(url: str) -> Engine:
+    """An engine without pooling, for one-off administrative work (migrations, verify)."""
+    return create_engine(normalize_url(url), poolclass=NullPool)

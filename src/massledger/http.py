@@ -1,0 +1,205 @@
+"""HTTP plumbing shared by every router: strict JSON bodies, error envelopes, the body size limit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from massledger.errors import (
+    ApiError,
+    InvalidJson,
+    UnsupportedMediaType,
+    registry_body,
+    traceability_body,
+)
+
+log = logging.getLogger("massledger.http")
+
+REGISTRY_PREFIXES = ("/organizations", "/projects", "/carbonCredits")
+
+
+def is_registry_path(path: str) -> bool:
+    return path.startswith(REGISTRY_PREFIXES)
+
+
+def _is_json_content_type(value: str) -> bool:
+    media = value.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def parse_json_body(body: bytes) -> Any:
+    """orjson: rejects invalid UTF-8, NaN/Infinity, nesting deeper than 1024. NUL characters are refused
+    here because PostgreSQL text cannot hold them (and nobody needs them in a record)."""
+    if b"\\u0000" in body:
+        raise InvalidJson("Request body contains a NUL character (\\u0000), which is not accepted")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidJson(f"Request body is not valid JSON: {exc}") from exc
+
+
+class JsonRoute(APIRoute):
+    """Parses JSON bodies once, strictly, before FastAPI validates them against the models."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+        has_body = self.body_field is not None
+
+        async def route(request: Request) -> Response:
+            if has_body:
+                body = await request.body()
+                if body:
+                    if not _is_json_content_type(request.headers.get("content-type", "")):
+                        raise UnsupportedMediaType("Content-Type must be application/json")
+                    request._json = parse_json_body(body)
+            return await handler(request)
+
+        return route
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [part for part in loc if part not in ("body", "query", "path", "header")]
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif "[" in str(part) or "function-after" in str(part):
+            continue  # pydantic's internal union/validator tags add nothing for the reader
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
+    messages = []
+    for error in errors[:5]:
+        field = _field_path(tuple(error.get("loc", ())))
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        if error.get("type") == "missing" and not field:
+            messages.append("body: a JSON object is required")
+        elif ": " in message and not field:
+            messages.append(message)
+        else:
+            messages.append(f"{field}: {message}" if field else message)
+    return "; ".join(messages)
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    if is_registry_path(request.url.path):
+        body = registry_body(status_code, message)
+    else:
+        body = traceability_body(status_code, code, message)
+    if extra:
+        body.update(extra)
+    return Response(
+        orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        extra = getattr(exc, "extra", None)
+        return error_response(request, exc.status_code, exc.code, exc.message, exc.headers, extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = list(exc.errors())
+        if any(error.get("type") == "json_invalid" for error in errors):
+            return error_response(request, 400, "invalidJson", "Request body is not valid JSON")
+        return error_response(request, 400, "validationError", describe_validation_errors(errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return error_response(
+                request, 404, "objectNotFound", f"No route {request.method} {request.url.path}"
+            )
+        if exc.status_code == 405:
+            return error_response(
+                request,
+                405,
+                "methodNotAllowed",
+                f"{request.method} is not allowed on {request.url.path}; records change only through events",
+                headers=dict(exc.headers or {}),
+            )
+        return error_response(request, exc.status_code, "validationError", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internalServerError", "Internal server error")
+
+
+class BodySizeLimit:
+    """413 for bodies over the limit, by Content-Length up front or by counting a streamed body."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, send)
+            return
+        received = 0
+        too_large = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    too_large = True
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._reject(scope, send)
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        message = f"Request body exceeds the limit of {self.max_bytes} bytes"
+        path = scope.get("path", "")
+        body = (
+            registry_body(413, message)
+            if is_registry_path(path)
+            else traceability_body(413, "validationError", message)
+        )
+        payload = orjson.dumps(body)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,86 @@
+"""HTTP routes of the documents API (seeds 001/002). Served at the root and under /v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+
+from massledger.auth import scopes
+from massledger.auth.deps import require
+from massledger.auth.tokens import Principal
+from massledger.http import JsonRoute
+from massledger.ids import now_us
+from massledger.traceability import service
+from massledger.traceability.schemas import (
+    BatchCreated,
+    DocumentCreate,
+    DocumentCreated,
+    DocumentView,
+    EventBatch,
+    EventCreated,
+    EventIn,
+)
+
+router = APIRouter(route_class=JsonRoute, tags=["documents"])
+
+_read = require(scopes.DOCUMENTS_READ)
+_write = require(scopes.DOCUMENTS_WRITE)
+
+
+def _context(request: Request, principal: Principal) -> service.WriteContext:
+    settings = request.app.state.settings
+    return service.WriteContext(
+        principal=principal,
+        now_us=now_us(),
+        clock_skew_us=settings.clock_skew_seconds * 1_000_000,
+        max_events_per_document=settings.max_events_per_document,
+    )
+
+
+@router.post("/documents", status_code=201, summary="Create a document (MassID)")
+async def create_document(
+    body: DocumentCreate, request: Request, principal: Principal = Depends(_write)
+) -> DocumentCreated:
+    result = await request.app.state.database.write(
+        service.create_document, _context(request, principal), body
+    )
+    return DocumentCreated(**result)
+
+
+@router.post(
+    "/documents/events", status_code=201, summary="Append several events to one document, all or nothing"
+)
+async def append_batch(
+    body: EventBatch, request: Request, principal: Principal = Depends(_write)
+) -> BatchCreated:
+    results = await request.app.state.database.write(
+        service.append_events,
+        _context(request, principal),
+        body.documentId,
+        body.events,
+        lambda index: f"events[{index}].",
+    )
+    return BatchCreated(documentId=body.documentId, events=results)
+
+
+@router.post("/documents/{documentId}/events", status_code=201, summary="Append one event")
+async def append_event(
+    documentId: str, body: EventIn, request: Request, principal: Principal = Depends(_write)
+) -> EventCreated:
+    results = await request.app.state.database.write(
+        service.append_events, _context(request, principal), documentId, [body], lambda _index: ""
+    )
+    return EventCreated(documentId=documentId, eventId=results[0]["eventId"])
+
+
+@router.get(
+    "/documents/{id}",
+    summary="Read a document with its full event timeline",
+    response_model=None,
+    responses={200: {"model": DocumentView}},
+)
+async def get_document(id: str, request: Request, principal: Principal = Depends(_read)) -> Response:
+    view: dict[str, Any] = await request.app.state.database.read(service.get_document, principal, id)
+    return Response(orjson.dumps(view), media_type="application/json")
