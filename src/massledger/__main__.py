@@ -1,0 +1,3 @@
+from massledger.cli.main import app
+
+app()
