@@ -238,7 +238,7 @@ def clients_rotate(
 @app.command()
 def verify(json_output: bool = JsonOption) -> None:
     """Recompute every hash chain and projection; exit 1 naming the first problem found."""
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from massledger.verify import run_all
 
@@ -248,7 +248,7 @@ def verify(json_output: bool = JsonOption) -> None:
             report = run_all(conn)
         else:
             with Progress(console=err_console, transient=True) as progress:
-                tasks: dict[str, int] = {}
+                tasks: dict[str, TaskID] = {}
 
                 def advance(stage: str, step: int, total: int) -> None:
                     if stage not in tasks:

@@ -160,7 +160,8 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 def _backoff(attempt: int) -> float:
-    return min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())
+    delay: float = min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())
+    return delay
 
 
 def _sleep_sync(attempt: int) -> None:

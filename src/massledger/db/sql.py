@@ -10,11 +10,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 def insert_ignore(conn: Connection, table: Table, values: dict[str, object], keys: Sequence[str]) -> bool:
     """INSERT … ON CONFLICT (keys) DO NOTHING; True when the row was inserted by us."""
-    if conn.dialect.name == "postgresql":
-        pg_stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-        return conn.execute(pg_stmt).rowcount == 1
-    lite_stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    return conn.execute(lite_stmt).rowcount == 1
+    # RETURNING, not rowcount: rowcount is unreliable for ON CONFLICT through some drivers.
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(table.c[keys[0]])
+    )
+    return conn.execute(statement).first() is not None
 
 
 def lock_clause_supported(conn: Connection) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, RowMapping
 from massledger.auth.tokens import Principal
 from massledger.canonical import canonical_json, chain_hash, sha256_hex
 from massledger.errors import Conflict, NotFound, ValidationFailed
-from massledger.ids import datetime_to_us, format_timestamp, nanoid, new_uuid, us_to_iso
+from massledger.ids import datetime_to_us, format_timestamp, nanoid, new_uuid, now_us, us_to_iso
 from massledger.traceability import participants, permissions, store
 from massledger.traceability.projection import (
     ALLOWED_AFTER_CLOSE,
@@ -207,6 +207,8 @@ def append_events(
     )
     permissions.check_writable(document, principal)
     state = state_of(document)
+    # Stamped under the document lock, never behind the previous append: createdAt is arrival order.
+    recorded_us = max(now_us(), document["updated_at_us"])
     results: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     for index, item in enumerate(items):
@@ -271,7 +273,7 @@ def append_events(
             "propagateEvent": item.propagateEvent,
             "preserveSensitiveData": item.preserveSensitiveData,
             "deduplicationId": item.deduplicationId,
-            "createdAt": us_to_iso(ctx.now_us),
+            "createdAt": us_to_iso(recorded_us),
         }
         encoded = canonical_json(body)
         hash_ = chain_hash(state.head_hash, encoded)
@@ -283,7 +285,7 @@ def append_events(
                 "id": event_id,
                 "name": item.name,
                 "external_created_at_us": external_us,
-                "created_at_us": ctx.now_us,
+                "created_at_us": recorded_us,
                 "body": encoded.decode(),
                 "hash": hash_,
             }
@@ -302,7 +304,7 @@ def append_events(
                 "event_count": state.event_count,
                 "last_event_at_us": state.last_event_at_us,
                 "head_hash": state.head_hash,
-                "updated_at_us": ctx.now_us,
+                "updated_at_us": recorded_us,
             },
         )
     return results
