@@ -54,7 +54,7 @@ def _client_active(conn: Connection, client_id: str) -> bool:
     return row is not None and row["revoked_at_us"] is None
 
 
-async def current_principal(request: Request, header: str | None = Depends(oauth2_scheme)) -> Principal:
+async def authenticate(request: Request, header: str | None) -> Principal:
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Missing bearer token in the Authorization header")
@@ -69,10 +69,16 @@ async def current_principal(request: Request, header: str | None = Depends(oauth
     return principal
 
 
+async def current_principal(request: Request, header: str | None = Depends(oauth2_scheme)) -> Principal:
+    """The caller, whatever its scopes."""
+    return await authenticate(request, header)
+
+
 def require(*needed: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency returning the principal when its token carries every scope in ``needed``."""
 
-    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+    async def dependency(request: Request, header: str | None = Depends(oauth2_scheme)) -> Principal:
+        principal = await authenticate(request, header)
         for scope in needed:
             if scope not in principal.scopes:
                 raise Forbidden(f"This access token lacks the scope {scope}")

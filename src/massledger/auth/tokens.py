@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -12,6 +13,7 @@ from massledger.auth.keys import SigningKey
 from massledger.ids import nanoid
 
 ALGORITHM = "EdDSA"
+_VERIFIED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class TokenService:
         self._issuer = issuer
         self._audience = audience
         self.ttl_seconds = ttl_seconds
+        # Verified tokens, keyed by the whole token (signature included): a client reuses one token for
+        # an hour, so the signature check runs once per token, not once per request.
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
     def issue(self, principal: Principal) -> str:
         now = int(time.time())
@@ -56,6 +61,18 @@ class TokenService:
         return jwt.encode(claims, self._key.private_key, algorithm=ALGORITHM, headers=headers)
 
     def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached[0] > time.time():
+                return cached[1]
+            del self._verified[token]
+        principal, expires_at = self._verify_signature(token)
+        self._verified[token] = (expires_at, principal)
+        if len(self._verified) > _VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signature(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -66,12 +83,13 @@ class TokenService:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
                 leeway=5,
             )
-            return Principal(
+            principal = Principal(
                 client_id=str(claims["client_id"]),
                 organization_id=str(claims["org_id"]),
                 participant_id=str(claims["pid"]),
                 data_set=str(claims["data_set"]),
                 scopes=frozenset(str(claims["scope"]).split()),
             )
+            return principal, float(claims["exp"])
         except (jwt.PyJWTError, KeyError, TypeError, ValueError) as exc:
             raise InvalidToken(str(exc)) from exc
