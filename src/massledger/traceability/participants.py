@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import Connection, select, update
 
 from massledger.canonical import canonical_json, sha256_hex
+from massledger.db import raw
 from massledger.db.sql import insert_ignore
 from massledger.ids import new_uuid, now_us
 from massledger.traceability.tables import addresses, participants
@@ -75,16 +76,24 @@ def resolve_participant(conn: Connection, data_set: str, body: dict[str, Any]) -
     return found
 
 
+_FIND_PARTICIPANT = raw.Sql(
+    "SELECT id FROM participants WHERE data_set = :data_set AND country_code = :country"
+    " AND tax_id_type = :tax_id_type AND tax_id = :tax_id"
+)
+_FIND_ADDRESS = raw.Sql(
+    "SELECT id FROM addresses WHERE data_set = :data_set AND content_hash = :content_hash"
+)
+
+
 def _find_participant(
     conn: Connection, data_set: str, country: Any, tax_id_type: Any, tax_id: Any
 ) -> str | None:
-    query = select(participants.c.id).where(
-        participants.c.data_set == data_set,
-        participants.c.country_code == country,
-        participants.c.tax_id_type == tax_id_type,
-        participants.c.tax_id == tax_id,
+    row = raw.fetch_one(
+        conn,
+        _FIND_PARTICIPANT,
+        {"data_set": data_set, "country": country, "tax_id_type": tax_id_type, "tax_id": tax_id},
     )
-    return conn.execute(query).scalar()
+    return str(row[0]) if row else None
 
 
 def ensure_organization_participant(
@@ -147,12 +156,10 @@ def resolve_address(conn: Connection, data_set: str, body: dict[str, Any]) -> st
     body = _clean({key: _normalize_text(value) for key, value in body.items()})
     fingerprint = {k: (v.casefold() if isinstance(v, str) else v) for k, v in body.items()}
     content_hash = sha256_hex(canonical_json(fingerprint))
-    query = select(addresses.c.id).where(
-        addresses.c.data_set == data_set, addresses.c.content_hash == content_hash
-    )
-    found = conn.execute(query).scalar()
+    key = {"data_set": data_set, "content_hash": content_hash}
+    found = raw.fetch_one(conn, _FIND_ADDRESS, key)
     if found:
-        return str(found)
+        return str(found[0])
     insert_ignore(
         conn,
         addresses,
@@ -165,7 +172,9 @@ def resolve_address(conn: Connection, data_set: str, body: dict[str, Any]) -> st
         },
         ["data_set", "content_hash"],
     )
-    return str(conn.execute(query).scalar_one())
+    again = raw.fetch_one(conn, _FIND_ADDRESS, key)
+    assert again is not None
+    return str(again[0])
 
 
 def load_participants(conn: Connection, ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:

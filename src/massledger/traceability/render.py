@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import RowMapping
 
 from massledger.ids import us_to_iso
 
@@ -55,7 +54,7 @@ def render_event(
 
 
 def render_document(
-    document: RowMapping,
+    document: Mapping[str, Any],
     creation: dict[str, Any],
     event_bodies: list[dict[str, Any]],
     people: dict[str, dict[str, Any]],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection
 
 from massledger.auth.tokens import Principal
 from massledger.canonical import canonical_json, chain_hash, sha256_hex
@@ -163,7 +163,7 @@ def timestamp_us(iso: str) -> int:
     return datetime_to_us(datetime.fromisoformat(iso))
 
 
-def state_of(document: RowMapping) -> DocumentState:
+def state_of(document: Mapping[str, Any]) -> DocumentState:
     return DocumentState(
         status=document["status"],
         current_value=Decimal(document["current_value"]),
@@ -316,7 +316,7 @@ def get_document(conn: Connection, principal: Principal, document_id: str) -> di
     return load_view(conn, document)
 
 
-def load_view(conn: Connection, document: RowMapping) -> dict[str, Any]:
+def load_view(conn: Connection, document: Mapping[str, Any]) -> dict[str, Any]:
     creation = orjson.loads(document["body"])
     event_bodies = [orjson.loads(row["body"]) for row in store.get_events(conn, document["id"])]
     participant_ids = {creation["participantId"], creation["author"]["participantId"]}
@@ -330,7 +330,7 @@ def load_view(conn: Connection, document: RowMapping) -> dict[str, Any]:
     return render_document(document, creation, event_bodies, people, places)
 
 
-def require_document(conn: Connection, document_id: str) -> RowMapping:
+def require_document(conn: Connection, document_id: str) -> Mapping[str, Any]:
     document = store.get_document(conn, document_id)
     if document is None:
         raise NotFound(f"Document {document_id} was not found")
