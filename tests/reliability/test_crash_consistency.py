@@ -90,9 +90,6 @@ def test_sigkill_during_batch_appends(
         # Kill at random points spread over the stream (by progress, not by clock, so never after the end).
         window = BATCHES // (KILLS + 1)
         targets = [rng.randint(k * window, (k + 1) * window - 1) for k in range(1, KILLS + 1)]
-            rng.randint(k * BATCHES // (KILLS + 1), (k + 1) * BATCHES // (KILLS + 1))
-            for k in range(1, KILLS + 1)
-        )
         for target in targets:
             while len(acknowledged) < target and not done.is_set():
                 time.sleep(0.005)
