@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint fmt clean
+.PHONY: run test lint fmt fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/python -m pytest -n 2 -q
+
+# The schemathesis fuzz of every operation with many more examples than CI uses.
+fuzz: $(VENV)/.installed-test
+	MASSLEDGER_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -n 2 -q tests/reliability/test_schemathesis.py
 
 fmt: $(VENV)/.installed-test
 	$(BIN)/ruff format src tests

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from massledger import __version__
+from massledger import __version__, openapi
 from massledger.auth import routes as auth_routes
 from massledger.auth.deps import ClientStatusCache
 from massledger.auth.keys import load_pepper, load_signing_key
@@ -53,4 +53,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(traceability_routes.router)
     app.include_router(traceability_routes.router, prefix="/v1", include_in_schema=False)
+    openapi.install(app)
     return app

@@ -35,9 +35,9 @@ def us_to_datetime(value: int) -> datetime:
 def format_timestamp(value: datetime) -> str:
     """ISO-8601 in UTC with a Z suffix; milliseconds unless finer precision was given."""
     utc = value.astimezone(UTC)
-    if utc.microsecond % 1000:
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    fraction = f"{utc.microsecond:06d}" if utc.microsecond % 1000 else f"{utc.microsecond // 1000:03d}"
+    date = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+    return f"{date}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{fraction}Z"
 
 
 def us_to_iso(value: int) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -31,8 +32,17 @@ def _iso_timestamp_text(value: Any) -> Any:
     return value
 
 
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _not_before_1970(value: datetime) -> datetime:
+    if value < _EARLIEST:
+        raise ValueError("must not be before 1970-01-01T00:00:00Z")
+    return value
+
+
 # Timestamps must be ISO-8601 strings with an offset ("Z" or "+hh:mm"); epoch numbers are refused.
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_timestamp_text)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_timestamp_text), AfterValidator(_not_before_1970)]
 
 
 def _json_number(value: Any) -> Any:
@@ -118,6 +128,16 @@ class _HasParticipantAndAddress(_Input):
 
 
 class DocumentCreate(_HasParticipantAndAddress):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {"oneOf": [{"required": ["participant"]}, {"required": ["participantId"]}]},
+                {"oneOf": [{"required": ["address"]}, {"required": ["addressId"]}]},
+            ]
+        },
+    )
+
     category: ShortText
     type: ShortText
     subtype: ShortText | None = None
