@@ -84,4 +84,5 @@ def require(*needed: str) -> Callable[..., Awaitable[Principal]]:
                 raise Forbidden(f"This access token lacks the scope {scope}")
         return principal
 
+    dependency.required_scopes = needed  # type: ignore[attr-defined]  # read by the authorization matrix
     return dependency

@@ -1,0 +1,150 @@
+"""Authorization matrix generated from the application's route table: every route × {no token, expired
+token, wrong scope, other organization, other data set, owner} → the expected status. A route without an
+entry in SETUPS fails the test, so new routes are covered as they are added."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from massledger.auth.keys import load_signing_key
+from massledger.auth.scopes import ALL_SCOPES
+from massledger.settings import Settings
+from tests.conftest import Api, Credentials, Factory, fetch_token
+from tests.traceability.helpers import document_body, event_body
+
+
+@dataclass
+class World:
+    """An owner organization with TEST and PROD clients, a stranger in TEST, and a TEST document."""
+
+    http: TestClient
+    factory: Factory
+    owner: Credentials
+    owner_prod: Credentials
+    stranger: Credentials
+    document_id: str
+
+
+@dataclass
+class Target:
+    path: str
+    body: Any = None
+    expected: dict[str, int] = field(default_factory=dict)  # case -> status; a missing case does not apply
+
+
+def _document_target(world: World) -> Target:
+    return Target(
+        f"/documents/{world.document_id}",
+        expected={"owner": 200, "other_organization": 403, "other_data_set": 404},
+    )
+
+
+SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
+    ("GET", "/health"): lambda w: Target("/health", expected={"public": 200}),
+    ("GET", "/ready"): lambda w: Target("/ready", expected={"public": 200}),
+    ("GET", "/.well-known/jwks.json"): lambda w: Target("/.well-known/jwks.json", expected={"public": 200}),
+    ("POST", "/oauth2/token"): lambda w: Target("/oauth2/token", expected={"public": 401}),
+    ("POST", "/documents"): lambda w: Target("/documents", document_body(), {"owner": 201}),
+    ("GET", "/documents/{id}"): _document_target,
+    ("POST", "/documents/{documentId}/events"): lambda w: Target(
+        f"/documents/{w.document_id}/events",
+        event_body("Note"),
+        {"owner": 201, "other_organization": 403, "other_data_set": 404},
+    ),
+    ("POST", "/documents/events"): lambda w: Target(
+        "/documents/events",
+        {"documentId": w.document_id, "events": [event_body("Note")]},
+        {"owner": 201, "other_organization": 403, "other_data_set": 404},
+    ),
+}
+
+
+def _routes(app: Any) -> list[tuple[str, str, tuple[str, ...] | None]]:
+    """(method, path, required scopes or None for public) of every documented route."""
+    found = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        scopes = None
+        for dependency in route.dependant.dependencies:
+            needed = getattr(dependency.call, "required_scopes", None)
+            if needed is not None:
+                scopes = tuple(needed)
+        for method in sorted(route.methods - {"HEAD"}):
+            found.append((method, route.path, scopes))
+    return found
+
+
+def _request(http: TestClient, method: str, target: Target, token: str | None) -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return http.request(method, target.path, json=target.body, headers=headers).status_code
+
+
+def test_every_route_against_every_caller(
+    app_client: TestClient, factory: Factory, settings: Settings
+) -> None:
+    owner_org = factory.organization("Owner")
+    everything = list(ALL_SCOPES)
+    world = World(
+        app_client,
+        factory,
+        owner=factory.client(owner_org, "TEST", everything),
+        owner_prod=factory.client(owner_org, "PROD", everything),
+        stranger=factory.client(None, "TEST", everything),
+        document_id="",
+    )
+    world.document_id = Api(app_client, world.owner).post("/documents", json=document_body()).json()["id"]
+    key = load_signing_key(settings.data_dir)
+    tokens = {
+        name: fetch_token(app_client, creds)
+        for name, creds in {
+            "owner": world.owner,
+            "other_data_set": world.owner_prod,
+            "other_organization": world.stranger,
+        }.items()
+    }
+    expired_claims = jwt.decode(tokens["owner"], options={"verify_signature": False})
+    expired = jwt.encode(
+        {**expired_claims, "exp": int(time.time()) - 300, "iat": int(time.time()) - 4000},
+        key.private_key,
+        algorithm="EdDSA",
+    )
+
+    routes = _routes(app_client.app)
+    missing = [f"{method} {path}" for method, path, _ in routes if (method, path) not in SETUPS]
+    assert not missing, f"routes without an authorization-matrix setup: {missing}"
+    failures = []
+    for method, path, scopes in routes:
+        target = SETUPS[(method, path)](world)
+        if scopes is None:
+            status = _request(app_client, method, target, None)
+            if status != target.expected.get("public"):
+                failures.append(f"{method} {path} public: {status}")
+            continue
+        cases: dict[str, tuple[str | None, int]] = {"no_token": (None, 401), "expired": (expired, 401)}
+        if scopes:
+            lacking = factory.client(owner_org, "TEST", [s for s in ALL_SCOPES if s not in scopes])
+            cases["wrong_scope"] = (fetch_token(app_client, lacking), 403)
+        for case in ("other_organization", "other_data_set", "owner"):
+            if case in target.expected:
+                cases[case] = (tokens[case], target.expected[case])
+        assert "owner" in cases, f"{method} {path}: the setup must say what the owner gets"
+        for case, (token, expected) in cases.items():
+            status = _request(app_client, method, SETUPS[(method, path)](world), token)
+            if status != expected:
+                failures.append(f"{method} {path} {case}: expected {expected}, got {status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer ", "Basic abc", "bearer x.y.z", "Token abc"])
+def test_malformed_authorization_headers(app_client: TestClient, header: str) -> None:
+    response = app_client.get("/documents/x", headers={"Authorization": header})
+    assert response.status_code == 401
