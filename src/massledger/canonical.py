@@ -14,8 +14,15 @@ def canonical_json(value: Any) -> bytes:
 
 
 def chain_hash(previous_hash: str, body: bytes) -> str:
-    """sha256(previous hash ‖ newline ‖ canonical body), hex. Editing any link breaks every later one."""
-    return hashlib.sha256(previous_hash.encode() + b"\n" + body).hexdigest()
+    """sha256(previous hash ‖ newline ‖ sha256(body)), hex. Editing any link breaks every later one.
+
+    Linking the body's digest (not the body) lets a public verifier check a whole chain from digests
+    alone, while private records stay undisclosed: :func:`link_hash` recomputes a link from a digest."""
+    return link_hash(previous_hash, sha256_hex(body))
+
+
+def link_hash(previous_hash: str, body_digest: str) -> str:
+    return hashlib.sha256(previous_hash.encode() + b"\n" + body_digest.encode()).hexdigest()
 
 
 def sha256_hex(data: bytes) -> str:
