@@ -203,8 +203,11 @@ def _check(graph: DocumentGraph) -> Verdict:
         message = "; ".join(problems)
         return failed("Weighing: " + message + ".", **details)
     steps = "two steps" if len(events) == 2 else "one step"
-    net = f" {details['formula']} ≤ {num(TOLERANCE)} kg." if "formula" in details else ""
-    return passed(f"The weighing was captured in {steps} and every attribute is valid;{net}", **details)
+    if "formula" in details:
+        net = f"{details['formula']} ≤ {num(TOLERANCE)} kg"
+    else:
+        net = "the net weight is not checked (an attribute is omitted under an approved exception)"
+    return passed(f"The weighing was captured in {steps} and every attribute is valid; {net}.", **details)
 
 
 RULE = Rule(SLUG, NAME, _check)
