@@ -49,13 +49,13 @@ def validity_problem(document: Document, role: str, now: datetime) -> str | None
     if effective is None:
         return '"Effective Date" is missing or not an ISO date'
     if not _not_after(effective, now):
-        return f'"Effective Date" {effective.isoformat()} is after the audit time {_iso(now)}'
+        return f'"Effective Date" {_shown(effective)} is after the audit time {_iso(now)}'
     if result.has("Expiration Date"):
         expiration = _moment(result.value_of("Expiration Date"))
         if expiration is None:
             return '"Expiration Date" is not an ISO date'
         if not _not_before(expiration, now):
-            return f'"Expiration Date" {expiration.isoformat()} is before the audit time {_iso(now)}'
+            return f'"Expiration Date" {_shown(expiration)} is before the audit time {_iso(now)}'
     return None
 
 
@@ -125,6 +125,10 @@ def metrics_for_year(document: Document | None, year: int) -> Event | None:
 
 def _quoted(value: str | None) -> str:
     return "missing" if value is None else f'"{value}"'
+
+
+def _shown(moment: datetime | date) -> str:
+    return _iso(moment) if isinstance(moment, datetime) else moment.isoformat()
 
 
 def _iso(moment: datetime) -> str:
