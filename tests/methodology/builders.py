@@ -32,7 +32,14 @@ def doc_id(name: str) -> str:
 
 
 def _participant(name: str, tax_id: str, **extra: Any) -> dict[str, Any]:
-    return {"countryCode": "BR", "name": name, "taxId": tax_id, "taxIdType": "CNPJ", "type": "COMPANY", **extra}
+    return {
+        "countryCode": "BR",
+        "name": name,
+        "taxId": tax_id,
+        "taxIdType": "CNPJ",
+        "type": "COMPANY",
+        **extra,
+    }
 
 
 def _address(street: str, number: str, city: str, lat: float, lon: float, **extra: Any) -> dict[str, Any]:
@@ -49,7 +56,10 @@ def _address(street: str, number: str, city: str, lat: float, lon: float, **extr
 
 
 GENERATOR = _participant(
-    "Restaurante Bom Prato LTDA", "11222333000181", email="contato@bomprato.example", mobileNumber="+5511999990000"
+    "Restaurante Bom Prato LTDA",
+    "11222333000181",
+    email="contato@bomprato.example",
+    mobileNumber="+5511999990000",
 )
 HAULER = _participant("Transportes Verdes LTDA", "22333444000172")
 PROCESSOR = _participant("Triagem Paulista LTDA", "33444555000163")
@@ -85,7 +95,9 @@ def event(name: str, at: str, *attributes: dict[str, Any], **fields: Any) -> dic
     return body
 
 
-def actor(role: str, participant: dict[str, Any], address: dict[str, Any], at: str, **fields: Any) -> dict[str, Any]:
+def actor(
+    role: str, participant: dict[str, Any], address: dict[str, Any], at: str, **fields: Any
+) -> dict[str, Any]:
     return event("ACTOR", at, label=role, participant=participant, address=address, **fields)
 
 
@@ -110,7 +122,9 @@ class DocumentRequest:
         return next(e for e in self.events if e["name"] == "ACTOR" and e.get("label") == role)
 
     def drop(self, name: str, label: str | None = None) -> DocumentRequest:
-        self.events = [e for e in self.events if not (e["name"] == name and (label is None or e.get("label") == label))]
+        self.events = [
+            e for e in self.events if not (e["name"] == name and (label is None or e.get("label") == label))
+        ]
         return self
 
     def set(self, name: str, attribute: str, value: Any, index: int = 0, **extra: Any) -> DocumentRequest:
@@ -136,7 +150,8 @@ class DocumentRequest:
 
 
 def mass_id(accreditation_id: str = RECYCLER_ACCREDITATION) -> DocumentRequest:
-    """carrot.md §9.2: 3250.5 kg of food waste picked up 2025-03-10, sorted to 3120.48 kg, recycled 2025-06-10."""
+    """carrot.md §9.2: 3250.5 kg of food waste picked up 2025-03-10, sorted to 3120.48 kg, recycled "
+    "2025-06-10."""
     return DocumentRequest(
         MASS_ID,
         {
@@ -166,7 +181,9 @@ def mass_id(accreditation_id: str = RECYCLER_ACCREDITATION) -> DocumentRequest:
                 attr("Vehicle License Plate", "ABC1D23", sensitive=True),
                 attr("Driver Identifier", "DRV-77", sensitive=True),
                 attr("Local Waste Classification ID", "20 01 08"),
-                attr("Local Waste Classification Description", "Resíduos biodegradáveis de cozinha e cantinas"),
+                attr(
+                    "Local Waste Classification Description", "Resíduos biodegradáveis de cozinha e cantinas"
+                ),
                 attr("Captured GPS Latitude", -23.5491),
                 attr("Captured GPS Longitude", -46.6392),
                 attr("Description", "Food waste from the restaurant kitchen"),
@@ -273,7 +290,13 @@ def accreditation(
             "address": facility,
         },
         [
-            event("Accreditation Result", "2025-01-15T12:00:00Z", *result, participant=participant, address=facility),
+            event(
+                "Accreditation Result",
+                "2025-01-15T12:00:00Z",
+                *result,
+                participant=participant,
+                address=facility,
+            ),
             event("Facility Address", "2025-01-15T12:00:00Z", participant=participant, address=facility),
             *extra_events,
         ],
@@ -381,7 +404,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def participant_id(body: dict[str, Any]) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"participant:{body['countryCode']}:{body['taxIdType']}:{body['taxId']}"))
+    return str(
+        uuid.uuid5(_NAMESPACE, f"participant:{body['countryCode']}:{body['taxIdType']}:{body['taxId']}")
+    )
 
 
 def address_id(body: dict[str, Any]) -> str:
@@ -420,7 +445,9 @@ def render(request: DocumentRequest, data_set: str = "TEST") -> dict[str, Any]:
     participant = _resolve(created.participant, created.participantId, "participant")
     address = _resolve(created.address, created.addressId, "address")
     author = {"participantId": participant["id"] if participant else None, "clientId": "integrator-client"}
-    state = DocumentState.initial({"isPublic": created.isPublic, "isPubliclySearchable": created.isPubliclySearchable}, "")
+    state = DocumentState.initial(
+        {"isPublic": created.isPublic, "isPubliclySearchable": created.isPubliclySearchable}, ""
+    )
     events = []
     for index, raw in enumerate(request.events):
         item = EventIn.model_validate(raw)

@@ -21,6 +21,7 @@ from massledger.methodology import constants as c
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_NUMBER = Decimal(10) ** 18
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -61,7 +62,8 @@ def parse_number(value: Any) -> Decimal | None:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    # Beyond the API's own range for masses (24 digits, 6 decimals) a number is not a plausible measure.
+    return number if number.is_finite() and abs(number) < MAX_NUMBER else None
 
 
 def _text(value: Any) -> str | None:

@@ -22,9 +22,19 @@ def test_reference_accreditations() -> None:
     [
         # now = 2025-07-01T12:00:00Z; dates compare with the audit's UTC day, date-times with the instant.
         ("2025-07-01", "2026-12-31", "PASSED", None),
-        ("2025-07-02", "2026-12-31", "FAILED", '"Effective Date" 2025-07-02 is after the audit time 2025-07-01T12:00:00Z'),
+        (
+            "2025-07-02",
+            "2026-12-31",
+            "FAILED",
+            '"Effective Date" 2025-07-02 is after the audit time 2025-07-01T12:00:00Z',
+        ),
         ("2025-01-01", "2025-07-01", "PASSED", None),
-        ("2025-01-01", "2025-06-30", "FAILED", '"Expiration Date" 2025-06-30 is before the audit time 2025-07-01T12:00:00Z'),
+        (
+            "2025-01-01",
+            "2025-06-30",
+            "FAILED",
+            '"Expiration Date" 2025-06-30 is before the audit time 2025-07-01T12:00:00Z',
+        ),
         ("2025-07-01T12:00:00Z", None, "PASSED", None),
         ("2025-07-01T09:00:00-03:00", None, "PASSED", None),
         (
@@ -51,7 +61,8 @@ def test_validity_dates(effective: str, expiration: str | None, result: str, rea
     else:
         assert outcome == (
             "FAILED",
-            f"Recycler {RECYCLER_ID} has no valid Recycler accreditation (accreditation {ACCREDITATION_ID} {reason}).",
+            f"Recycler {RECYCLER_ID} has no valid Recycler accreditation (accreditation {ACCREDITATION_ID} "
+            f"{reason}).",
         )
 
 
@@ -67,10 +78,13 @@ def test_rejected_accreditation() -> None:
 def test_processor_and_recycler_need_an_accreditation_result_but_the_integrator_does_not() -> None:
     recycler = b.recycler_accreditation().drop("Accreditation Result")
     integrator = b.accreditation("Integrator", b.INTEGRATOR, b.INTEGRATOR_SITE).drop("Accreditation Result")
-    accredited = [recycler if a.body["subtype"] == "Recycler" else a for a in b.replace_accreditation(integrator)]
+    accredited = [
+        recycler if a.body["subtype"] == "Recycler" else a for a in b.replace_accreditation(integrator)
+    ]
     assert _run(accredited) == (
         "FAILED",
-        f"Recycler {RECYCLER_ID} has no valid Recycler accreditation (accreditation {ACCREDITATION_ID} has no "
+        f"Recycler {RECYCLER_ID} has no valid Recycler accreditation (accreditation {ACCREDITATION_ID} has "
+        "no "
         '"Accreditation Result" event).',
     )
     assert _run(b.replace_accreditation(integrator)) == OK
@@ -81,7 +95,8 @@ def test_two_valid_accreditations_are_ambiguous() -> None:
     second.id = b.doc_id("accreditation:recycler:second")
     assert _run([*b.accreditations(), second]) == (
         "FAILED",
-        f"Recycler {RECYCLER_ID} has multiple valid Recycler accreditations ({ACCREDITATION_ID}, {second.id}).",
+        f"Recycler {RECYCLER_ID} has multiple valid Recycler accreditations ({ACCREDITATION_ID}, "
+        f"{second.id}).",
     )
 
 

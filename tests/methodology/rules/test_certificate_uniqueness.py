@@ -65,7 +65,8 @@ def _run(rule: object, **graph: object) -> tuple[str, str]:
 
 FREE = (
     "PASSED",
-    "The MassID is not linked to a valid RecycledID certificate nor to another passed or running bold-recycling audit.",
+    "The MassID is not linked to a valid RecycledID certificate nor to another passed or running "
+    "bold-recycling audit.",
 )
 
 
@@ -108,7 +109,8 @@ def test_messages_name_the_conflicting_audits() -> None:
     audits = [audit("passed", BOLD_RECYCLING, Outcome.PASSED), audit("running", BOLD_RECYCLING, None)]
     assert _run(RECYCLING_RULE, audits=audits) == (
         "FAILED",
-        f"The MassID already passed the bold-recycling audit {b.doc_id('passed')}; it has a bold-recycling audit "
+        f"The MassID already passed the bold-recycling audit {b.doc_id('passed')}; it has a bold-recycling "
+        "audit "
         f"in progress: {b.doc_id('running')}.",
     )
 

@@ -30,7 +30,10 @@ def test_composting_window(after: timedelta, result: str, hours: str, days: str)
     if result == "PASSED":
         message = f"The composting cycle took {span}, within 60 to 180 days."
     else:
-        message = f"The composting cycle took {span}; it must take 60 to 180 days (1439 to 4321 h with the 1 h tolerance)."
+        message = (
+            f"The composting cycle took {span}; it must take 60 to 180 days "
+            "(1439 to 4321 h with the 1 h tolerance)."
+        )
     assert (outcome.result, outcome.message) == (result, message)
 
 

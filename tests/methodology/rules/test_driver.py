@@ -10,13 +10,20 @@ from tests.methodology import builders as b
     ("vehicle", "identifier", "exemption", "result", "message"),
     [
         ("Truck", "DRV-77", None, "PASSED", "The driver is identified."),
-        ("Truck", None, "Driver refused", "PASSED", "The driver identification is exempted with a justification."),
+        (
+            "Truck",
+            None,
+            "Driver refused",
+            "PASSED",
+            "The driver identification is exempted with a justification.",
+        ),
         (
             "Truck",
             "DRV-77",
             "Driver refused",
             "FAILED",
-            'The "Pick-up" event has both a "Driver Identifier" and a "Driver Identifier Exemption Justification"; '
+            'The "Pick-up" event has both a "Driver Identifier" and a "Driver Identifier Exemption '
+            'Justification"; '
             "send only one.",
         ),
         (
@@ -24,14 +31,16 @@ from tests.methodology import builders as b
             None,
             None,
             "FAILED",
-            'The "Pick-up" event needs a "Driver Identifier" or a "Driver Identifier Exemption Justification".',
+            'The "Pick-up" event needs a "Driver Identifier" or a "Driver Identifier Exemption '
+            'Justification".',
         ),
         (
             "Truck",
             "   ",
             None,
             "FAILED",
-            'The "Pick-up" event needs a "Driver Identifier" or a "Driver Identifier Exemption Justification".',
+            'The "Pick-up" event needs a "Driver Identifier" or a "Driver Identifier Exemption '
+            'Justification".',
         ),
         ("Sludge Pipes", None, None, "PASSED", 'No driver is needed for "Sludge Pipes".'),
     ],

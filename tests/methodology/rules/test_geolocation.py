@@ -36,7 +36,8 @@ def test_reference_pick_up_and_drop_off_are_at_their_facilities() -> None:
     outcome = RULE(b.graph())
     assert (outcome.result, outcome.message) == (
         "PASSED",
-        'Waste Generator: the "Pick-up" address is 0 m from the accredited address; GPS 46 m away; ' + RECYCLER_OK,
+        'Waste Generator: the "Pick-up" address is 0 m from the accredited address; GPS 46 m away; '
+        + RECYCLER_OK,
     )
     assert [e["actorType"] for e in outcome.details["events"]] == ["Waste Generator", "Recycler"]
 
@@ -44,27 +45,36 @@ def test_reference_pick_up_and_drop_off_are_at_their_facilities() -> None:
 @pytest.mark.parametrize(
     ("metres", "text", "result", "message"),
     [
-        (2000, {}, "PASSED", 'Waste Generator: the "Pick-up" address is 2000 m from the accredited address; no GPS captured; '),
+        (
+            2000,
+            {},
+            "PASSED",
+            'Waste Generator: the "Pick-up" address is 2000 m from the accredited address; no GPS captured; ',
+        ),
         (
             2001,
             {},
             "PASSED",
-            'Waste Generator: the "Pick-up" address is 2001 m from the accredited address (same state, similar '
+            'Waste Generator: the "Pick-up" address is 2001 m from the accredited address (same state, '
+            "similar "
             "address); no GPS captured; ",
         ),
         (
             2001,
             {"street": "Avenida Brigadeiro Faria Lima"},
             "FAILED",
-            'Waste Generator: the "Pick-up" address is 2001 m from the accredited address and "Rua das Colinas 500 '
-            'São Paulo" is not similar enough to the accredited "Avenida Brigadeiro Faria Lima 500 São Paulo" '
+            'Waste Generator: the "Pick-up" address is 2001 m from the accredited address and "Rua das '
+            "Colinas 500 "
+            'São Paulo" is not similar enough to the accredited "Avenida Brigadeiro Faria Lima 500 São '
+            'Paulo" '
             "(similarity 0.4571 is below 0.75).",
         ),
         (
             30000,
             {},
             "PASSED",
-            'Waste Generator: the "Pick-up" address is 30000 m from the accredited address (same state, similar '
+            'Waste Generator: the "Pick-up" address is 30000 m from the accredited address (same state, '
+            "similar "
             "address); no GPS captured; ",
         ),
         (
@@ -78,7 +88,8 @@ def test_reference_pick_up_and_drop_off_are_at_their_facilities() -> None:
             10000,
             {"city": "São Paulo abcdefghijklmnopq"},
             "PASSED",
-            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address (same state, similar '
+            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address (same state, '
+            "similar "
             "address); no GPS captured; ",
         ),
         (
@@ -86,22 +97,27 @@ def test_reference_pick_up_and_drop_off_are_at_their_facilities() -> None:
             10000,
             {"city": "São Paulo abcdefghijklmnopqr"},
             "FAILED",
-            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address and "Rua das Colinas 500 '
-            'São Paulo" is not similar enough to the accredited "Rua das Colinas 500 São Paulo abcdefghijklmnopqr" '
+            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address and "Rua das '
+            "Colinas 500 "
+            'São Paulo" is not similar enough to the accredited "Rua das Colinas 500 São Paulo '
+            'abcdefghijklmnopqr" '
             "(similarity 0.7466 is below 0.75).",
         ),
         (
             10000,
             {"number": "502"},
             "FAILED",
-            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address and its street number '
-            'differs from the accredited address ("Rua das Colinas 500 São Paulo" vs "Rua das Colinas 502 São Paulo").',
+            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address and its street '
+            "number "
+            'differs from the accredited address ("Rua das Colinas 500 São Paulo" vs "Rua das Colinas 502 '
+            'São Paulo").',
         ),
         (
             10000,
             {"countryState": "RJ"},
             "FAILED",
-            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address and its country/state '
+            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address and its '
+            "country/state "
             "(BR/SP) differs from the accredited (BR/RJ).",
         ),
         (
@@ -109,7 +125,8 @@ def test_reference_pick_up_and_drop_off_are_at_their_facilities() -> None:
             10000,
             {"street": "R. das Colinas", "city": "Sao Paulo"},
             "PASSED",
-            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address (same state, similar '
+            'Waste Generator: the "Pick-up" address is 10000 m from the accredited address (same state, '
+            "similar "
             "address); no GPS captured; ",
         ),
     ],
@@ -125,19 +142,23 @@ def test_event_address_distance_and_similarity(metres: int, text: dict, result: 
         (
             2000,
             "PASSED",
-            'Waste Generator: the "Pick-up" address is 0 m from the accredited address; GPS 2000 m away; ' + RECYCLER_OK,
+            'Waste Generator: the "Pick-up" address is 0 m from the accredited address; GPS 2000 m away; '
+            + RECYCLER_OK,
         ),
         (
             2001,
             "FAILED",
-            'Waste Generator: the GPS location captured at the "Pick-up" event is 2001 m from the accredited address, '
+            'Waste Generator: the GPS location captured at the "Pick-up" event is 2001 m from the '
+            "accredited address, "
             "beyond 2000 m.",
         ),
     ],
 )
 def test_captured_gps_distance(metres: int, result: str, message: str) -> None:
     lat, lon = _away(SITE, metres, azimuth=200)
-    mass = b.mass_id().set("Pick-up", "Captured GPS Latitude", lat).set("Pick-up", "Captured GPS Longitude", lon)
+    mass = (
+        b.mass_id().set("Pick-up", "Captured GPS Latitude", lat).set("Pick-up", "Captured GPS Longitude", lon)
+    )
     assert _run(mass, b.accreditations()) == (result, message)
 
 
@@ -145,7 +166,8 @@ def test_half_sent_gps_fails() -> None:
     mass = b.mass_id().unset("Pick-up", "Captured GPS Longitude")
     assert _run(mass, b.accreditations()) == (
         "FAILED",
-        'Waste Generator: "Captured GPS Latitude" and "Captured GPS Longitude" of the "Pick-up" event must both be '
+        'Waste Generator: "Captured GPS Latitude" and "Captured GPS Longitude" of the "Pick-up" event must '
+        "both be "
         "valid coordinates.",
     )
 
@@ -168,13 +190,15 @@ def _gps_exception(attribute: str, valid_until: str | None = None) -> dict[str, 
         (
             [_gps_exception("Captured GPS Latitude"), _gps_exception("Captured GPS Longitude")],
             "PASSED",
-            'Recycler: the "Drop-off" address is 0 m from the accredited address; GPS check waived by an approved '
+            'Recycler: the "Drop-off" address is 0 m from the accredited address; GPS check waived by an '
+            "approved "
             "exception.",
         ),
         (
             [_gps_exception("Captured GPS Latitude")],
             "FAILED",
-            'Recycler: the GPS location captured at the "Drop-off" event is 5000 m from the accredited address, '
+            'Recycler: the GPS location captured at the "Drop-off" event is 5000 m from the accredited '
+            "address, "
             "beyond 2000 m.",
         ),
         (
@@ -183,14 +207,19 @@ def _gps_exception(attribute: str, valid_until: str | None = None) -> dict[str, 
                 _gps_exception("Captured GPS Longitude", "2025-06-30T23:59:59Z"),
             ],
             "FAILED",
-            'Recycler: the GPS location captured at the "Drop-off" event is 5000 m from the accredited address, '
+            'Recycler: the GPS location captured at the "Drop-off" event is 5000 m from the accredited '
+            "address, "
             "beyond 2000 m.",
         ),
     ],
 )
 def test_recycler_gps_exception(exceptions: list, result: str, message: str) -> None:
     lat, lon = _away(YARD, 5000)
-    mass = b.mass_id().set("Drop-off", "Captured GPS Latitude", lat).set("Drop-off", "Captured GPS Longitude", lon)
+    mass = (
+        b.mass_id()
+        .set("Drop-off", "Captured GPS Latitude", lat)
+        .set("Drop-off", "Captured GPS Longitude", lon)
+    )
     accredited = b.replace_accreditation(b.recycler_accreditation(exceptions=exceptions))
     result_, message_ = _run(mass, accredited)
     assert result_ == result
@@ -228,7 +257,10 @@ def test_second_pick_up_belongs_to_the_processor() -> None:
     outcome = RULE(b.graph(mass))
     assert outcome.result == "PASSED"
     assert [e["actorType"] for e in outcome.details["events"]] == ["Waste Generator", "Processor", "Recycler"]
-    assert 'Processor: the "Pick-up" address is 0 m from the accredited address; no GPS captured' in outcome.message
+    assert (
+        'Processor: the "Pick-up" address is 0 m from the accredited address; no GPS captured'
+        in outcome.message
+    )
 
 
 def test_event_address_without_coordinates_is_compared_by_text() -> None:

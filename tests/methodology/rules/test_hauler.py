@@ -14,14 +14,16 @@ from tests.methodology import builders as b
             False,
             "Truck",
             "FAILED",
-            'The MassID has no Hauler ACTOR; one is required unless the "Vehicle Type" is Cart or Sludge Pipes '
+            'The MassID has no Hauler ACTOR; one is required unless the "Vehicle Type" is Cart or Sludge '
+            "Pipes "
             "(got Truck).",
         ),
         (
             False,
             "Bicycle",
             "FAILED",
-            'The MassID has no Hauler ACTOR; one is required unless the "Vehicle Type" is Cart or Sludge Pipes '
+            'The MassID has no Hauler ACTOR; one is required unless the "Vehicle Type" is Cart or Sludge '
+            "Pipes "
             "(got Bicycle).",
         ),
     ],

@@ -17,7 +17,10 @@ def _run(name: str, mass: b.DocumentRequest) -> tuple[str, str]:
 
 @pytest.mark.parametrize("name", list(RULES))
 def test_reference_manifests(name: str) -> None:
-    assert _run(name, b.mass_id()) == ("PASSED", f'Every "{name}" event carries a valid manifest or an exemption.')
+    assert _run(name, b.mass_id()) == (
+        "PASSED",
+        f'Every "{name}" event carries a valid manifest or an exemption.',
+    )
 
 
 @pytest.mark.parametrize("name", list(RULES))
@@ -35,7 +38,10 @@ def test_exemption_instead_of_the_document(name: str) -> None:
     [
         ("both", 'The "{name}" event has both a "{name}" attachment and an "Exemption Justification".'),
         ("neither", 'The "{name}" event needs a "{name}" attachment or an "Exemption Justification".'),
-        ("wrong label", 'Every attachment of the "{name}" event must be labelled "{name}" (got "Weighing Ticket").'),
+        (
+            "wrong label",
+            'Every attachment of the "{name}" event must be labelled "{name}" (got "Weighing Ticket").',
+        ),
         ("no type", 'The "{name}" event has no "Document Type".'),
         ("other type", 'The "Document Type" must be "{report}" for a recycler in Brazil, got "NF-e".'),
         ("no number", 'The "{name}" event has no "Document Number".'),
@@ -96,7 +102,8 @@ def test_recycling_manifest_happens_at_the_recycler() -> None:
     mass.one("Recycling Manifest")["address"] = b.PROCESSOR_SITE
     assert _run("Recycling Manifest", mass) == (
         "FAILED",
-        f'The "Recycling Manifest" event address ({address_id(b.PROCESSOR_SITE)}) must be the Recycler\'s address '
+        f'The "Recycling Manifest" event address ({address_id(b.PROCESSOR_SITE)}) must be the Recycler\'s '
+        "address "
         f"({address_id(b.YARD)}).",
     )
 
@@ -104,4 +111,7 @@ def test_recycling_manifest_happens_at_the_recycler() -> None:
 @pytest.mark.parametrize("name", list(RULES))
 def test_missing_event_or_recycler(name: str) -> None:
     assert _run(name, b.mass_id().drop(name)) == ("FAILED", f'The MassID has no "{name}" event.')
-    assert _run(name, b.mass_id().drop("ACTOR", "Recycler")) == ("FAILED", "The MassID has no Recycler ACTOR.")
+    assert _run(name, b.mass_id().drop("ACTOR", "Recycler")) == (
+        "FAILED",
+        "The MassID has no Recycler ACTOR.",
+    )

@@ -13,7 +13,8 @@ from tests.methodology import builders as b
             "2024-01-01T00:00:00Z",
             datetime(2025, 12, 31, 23, 59, tzinfo=UTC),
             "PASSED",
-            'The "Recycled" event (2024-01-01T00:00:00Z) is within the project period (on or after 2024-01-01).',
+            'The "Recycled" event (2024-01-01T00:00:00Z) is within the project period (on or after '
+            "2024-01-01).",
         ),
         (
             "2023-12-31T23:59:59Z",
@@ -35,11 +36,14 @@ from tests.methodology import builders as b
             "2023-12-31T22:00:00-03:00",
             datetime(2025, 6, 1, tzinfo=UTC),
             "PASSED",
-            'The "Recycled" event (2024-01-01T01:00:00Z) is within the project period (on or after 2024-01-01).',
+            'The "Recycled" event (2024-01-01T01:00:00Z) is within the project period (on or after '
+            "2024-01-01).",
         ),
     ],
 )
-def test_recycled_event_against_the_project_period(recycled_at: str, now: datetime, result: str, message: str) -> None:
+def test_recycled_event_against_the_project_period(
+    recycled_at: str, now: datetime, result: str, message: str
+) -> None:
     mass = b.mass_id()
     mass.one("Recycled")["externalCreatedAt"] = recycled_at
     outcome = RULE(b.graph(mass, now=now))

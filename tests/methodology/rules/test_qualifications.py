@@ -20,8 +20,10 @@ def test_reference_mass_id_qualifies() -> None:
         ({"measurementUnit": "kg CO2e"}, 'The measurement unit must be "kg", got "kg CO2e".'),
         (
             {"subtype": "Plastic"},
-            "The subtype must be one of Domestic Sludge, EFB similar to Garden, Yard and Park Waste, Food, Food "
-            "Waste and Beverages, Garden, Yard and Park Waste, Industrial Sludge, Others (if organic), Tobacco, "
+            "The subtype must be one of Domestic Sludge, EFB similar to Garden, Yard and Park Waste, Food, "
+            "Food "
+            "Waste and Beverages, Garden, Yard and Park Waste, Industrial Sludge, Others (if organic), "
+            "Tobacco, "
             'Wood and Wood Products; got "Plastic".',
         ),
         (

@@ -4,7 +4,8 @@ from massledger.methodology.rules.sorting import RULE
 from tests.methodology import builders as b
 
 PASSED = (
-    "Sorting deducted {deducted} kg of 3250.5 kg (factor 0.04 for 2024); the value {value} kg is within 0.1 kg of "
+    "Sorting deducted {deducted} kg of 3250.5 kg (factor 0.04 for 2024); the value {value} kg is within 0.1 "
+    "kg of "
     "gross − deducted."
 )
 
@@ -34,7 +35,8 @@ def test_reference_sorting() -> None:
         (
             130.13,
             "FAILED",
-            'The "Deducted Weight" 130.13 kg differs from gross × sorting factor = 3250.5 × 0.04 = 130.02 kg by '
+            'The "Deducted Weight" 130.13 kg differs from gross × sorting factor = 3250.5 × 0.04 = 130.02 '
+            "kg by "
             "0.11 kg, more than 0.1 kg.",
         ),
     ],
@@ -50,7 +52,8 @@ def test_deducted_weight_tolerance(deducted: float, result: str, message: str) -
         (
             3120.59,
             "FAILED",
-            'The "Sorting" value 3120.59 kg differs from gross − deducted = 3250.5 − 130.02 = 3120.48 kg by 0.11 kg, '
+            'The "Sorting" value 3120.59 kg differs from gross − deducted = 3250.5 − 130.02 = 3120.48 kg by '
+            "0.11 kg, "
             "more than 0.1 kg.",
         ),
     ],
@@ -63,7 +66,8 @@ def test_gross_weight_must_equal_the_prior_value() -> None:
     mass = b.mass_id().set("Sorting", "Gross Weight", 3250.51, format="KILOGRAM")
     assert _run(mass) == (
         "FAILED",
-        'The "Sorting" "Gross Weight" (3250.51 kg) must equal the value before sorting (3250.5 kg, "Drop-off" event).',
+        'The "Sorting" "Gross Weight" (3250.51 kg) must equal the value before sorting (3250.5 kg, '
+        '"Drop-off" event).',
     )
 
 
@@ -79,16 +83,27 @@ def test_prior_value_is_chosen_by_timestamp_not_position() -> None:
 def test_document_value_must_equal_the_sorting_value() -> None:
     mass = b.mass_id()
     mass.one("Recycling Manifest")["value"] = 3120.5
-    assert _run(mass) == ("FAILED", 'The MassID current value (3120.5) must equal the "Sorting" value (3120.48).')
+    assert _run(mass) == (
+        "FAILED",
+        'The MassID current value (3120.5) must equal the "Sorting" value (3120.48).',
+    )
 
 
 @pytest.mark.parametrize(
     ("year", "factor", "message"),
     [
-        (2023, 0.04, "The Recycler accreditation has no \"Emissions & Composting Metrics\" with a \"Sorting Factor\" "
-         "greater than 0 for the reference year 2024."),
-        (2024, 0, "The Recycler accreditation has no \"Emissions & Composting Metrics\" with a \"Sorting Factor\" "
-         "greater than 0 for the reference year 2024."),
+        (
+            2023,
+            0.04,
+            'The Recycler accreditation has no "Emissions & Composting Metrics" with a "Sorting Factor" '
+            "greater than 0 for the reference year 2024.",
+        ),
+        (
+            2024,
+            0,
+            'The Recycler accreditation has no "Emissions & Composting Metrics" with a "Sorting Factor" '
+            "greater than 0 for the reference year 2024.",
+        ),
     ],
 )
 def test_sorting_factor_of_the_reference_year(year: int, factor: float, message: str) -> None:
@@ -106,9 +121,24 @@ def test_suffixed_metrics_event_name_is_found() -> None:
 @pytest.mark.parametrize(
     ("attribute", "value", "fmt", "message"),
     [
-        ("Deducted Weight", 3300, "KILOGRAM", 'The "Deducted Weight" (3300 kg) must be less than the "Gross Weight" (3250.5 kg).'),
-        ("Gross Weight", 3250.5, "LITER", 'The "Sorting" "Gross Weight" must have the format "KILOGRAM", got "LITER".'),
-        ("Deducted Weight", -1, "KILOGRAM", 'The "Sorting" "Deducted Weight" must be a number greater than 0, got "-1".'),
+        (
+            "Deducted Weight",
+            3300,
+            "KILOGRAM",
+            'The "Deducted Weight" (3300 kg) must be less than the "Gross Weight" (3250.5 kg).',
+        ),
+        (
+            "Gross Weight",
+            3250.5,
+            "LITER",
+            'The "Sorting" "Gross Weight" must have the format "KILOGRAM", got "LITER".',
+        ),
+        (
+            "Deducted Weight",
+            -1,
+            "KILOGRAM",
+            'The "Sorting" "Deducted Weight" must be a number greater than 0, got "-1".',
+        ),
     ],
 )
 def test_weight_attributes(attribute: str, value: float, fmt: str, message: str) -> None:
@@ -116,7 +146,10 @@ def test_weight_attributes(attribute: str, value: float, fmt: str, message: str)
 
 
 def test_description_is_required() -> None:
-    assert _run(b.mass_id().unset("Sorting", "Description")) == ("FAILED", 'The "Sorting" event has no "Description".')
+    assert _run(b.mass_id().unset("Sorting", "Description")) == (
+        "FAILED",
+        'The "Sorting" event has no "Description".',
+    )
 
 
 def test_no_sorting_event() -> None:

@@ -23,7 +23,8 @@ def test_same_mass_recorded_twice_fails() -> None:
     twin = _twin().set("Pick-up", "Vehicle License Plate", "abc-1d23")  # same plate, other spelling
     assert _run(b.mass_id(), twin.view()) == (
         "FAILED",
-        f"The MassID duplicates {twin.id}: same pick-up and drop-off (address and time), vehicle plate, waste "
+        f"The MassID duplicates {twin.id}: same pick-up and drop-off (address and time), vehicle plate, "
+        "waste "
         "generator, recycler, waste type and value.",
     )
 
@@ -39,7 +40,17 @@ def test_cancelled_duplicates_are_ignored() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["value", "pick-up time", "drop-off time", "plate", "pick-up address", "generator", "recycler", "subtype", "data set"],
+    [
+        "value",
+        "pick-up time",
+        "drop-off time",
+        "plate",
+        "pick-up address",
+        "generator",
+        "recycler",
+        "subtype",
+        "data set",
+    ],
 )
 def test_any_difference_means_another_mass(change: str) -> None:
     twin = _twin()

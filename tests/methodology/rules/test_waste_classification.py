@@ -18,7 +18,8 @@ def _with(code: str = "20 01 08", description: str = DESCRIPTION) -> tuple[str, 
 def test_code_whitespace_is_ignored(code: str) -> None:
     assert _with(code) == (
         "PASSED",
-        'The code 20 01 08 ("Resíduos biodegradáveis de cozinha e cantinas") matches the subtype (CDM 8.3) and the '
+        'The code 20 01 08 ("Resíduos biodegradáveis de cozinha e cantinas") matches the subtype (CDM 8.3) '
+        "and the "
         "description (similarity 1 ≥ 0.85).",
     )
 
@@ -37,19 +38,24 @@ def test_code_whitespace_is_ignored(code: str) -> None:
 def test_description_similarity_threshold(description: str, result: str, similarity: str) -> None:
     if result == "PASSED":
         expected = (
-            'The code 20 01 08 ("Resíduos biodegradáveis de cozinha e cantinas") matches the subtype (CDM 8.3) and '
+            'The code 20 01 08 ("Resíduos biodegradáveis de cozinha e cantinas") matches the subtype (CDM '
+            "8.3) and "
             f"the description (similarity {similarity} ≥ 0.85)."
         )
     else:
         expected = (
-            f'The description "{description}" does not match the Ibama description of 20 01 08 "{DESCRIPTION}": '
+            f'The description "{description}" does not match the Ibama description of 20 01 08 '
+            f'"{DESCRIPTION}": '
             f"similarity {similarity} is below 0.85."
         )
     assert _with(description=description) == (result, expected)
 
 
 def test_unknown_code_fails() -> None:
-    assert _with("20 01 99 99") == ("FAILED", '"20 01 99 99" is not a code of the Brazilian solid waste list (Ibama).')
+    assert _with("20 01 99 99") == (
+        "FAILED",
+        '"20 01 99 99" is not a code of the Brazilian solid waste list (Ibama).',
+    )
 
 
 def test_code_of_another_waste_type_fails() -> None:
@@ -64,7 +70,10 @@ def test_tobacco_has_no_cdm_code() -> None:
     mass = b.mass_id()
     mass.body["subtype"] = "Tobacco"
     outcome = RULE(b.graph(mass))
-    assert (outcome.result, outcome.message) == ("FAILED", 'The subtype "Tobacco" has no CDM waste-type code.')
+    assert (outcome.result, outcome.message) == (
+        "FAILED",
+        'The subtype "Tobacco" has no CDM waste-type code.',
+    )
 
 
 def test_only_brazilian_recyclers() -> None:
@@ -73,7 +82,8 @@ def test_only_brazilian_recyclers() -> None:
     outcome = RULE(b.graph(mass))
     assert (outcome.result, outcome.message) == (
         "FAILED",
-        "The local waste classification is only validated for recyclers in Brazil; the Recycler ACTOR address "
+        "The local waste classification is only validated for recyclers in Brazil; the Recycler ACTOR "
+        "address "
         "country is PT.",
     )
 
@@ -82,7 +92,10 @@ def test_only_brazilian_recyclers() -> None:
     ("attribute", "message"),
     [
         ("Local Waste Classification ID", 'The "Pick-up" event has no "Local Waste Classification ID".'),
-        ("Local Waste Classification Description", 'The "Pick-up" event has no "Local Waste Classification Description".'),
+        (
+            "Local Waste Classification Description",
+            'The "Pick-up" event has no "Local Waste Classification Description".',
+        ),
     ],
 )
 def test_missing_attributes(attribute: str, message: str) -> None:

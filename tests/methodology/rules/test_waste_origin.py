@@ -20,13 +20,24 @@ def _mass(generators: int, origin: str | None) -> b.DocumentRequest:
     [
         (1, None, "PASSED", "The waste origin is identified by one Waste Generator ACTOR."),
         (1, "Restaurant", "PASSED", "The waste origin is identified by one Waste Generator ACTOR."),
-        (0, "Unidentified", "PASSED", 'The "Waste Origin" is declared "Unidentified" and no Waste Generator is named.'),
-        (0, None, "FAILED", 'The MassID has no Waste Generator ACTOR and the "Waste Origin" is not "Unidentified".'),
+        (
+            0,
+            "Unidentified",
+            "PASSED",
+            'The "Waste Origin" is declared "Unidentified" and no Waste Generator is named.',
+        ),
+        (
+            0,
+            None,
+            "FAILED",
+            'The MassID has no Waste Generator ACTOR and the "Waste Origin" is not "Unidentified".',
+        ),
         (
             1,
             "Unidentified",
             "FAILED",
-            'The "Waste Origin" is "Unidentified" but the MassID has a Waste Generator ACTOR; declare one or the other.',
+            'The "Waste Origin" is "Unidentified" but the MassID has a Waste Generator ACTOR; declare one '
+            "or the other.",
         ),
         (2, None, "FAILED", "The MassID has 2 Waste Generator ACTORs; exactly one is allowed."),
     ],

@@ -20,7 +20,12 @@ def _passed(steps: str, gross: str, tare: str, quantity: str, value: str, diff: 
 
 @pytest.mark.parametrize(
     ("gross", "result", "diff"),
-    [(6750.6, "PASSED", "0.1"), (6750.4, "PASSED", "0.1"), (6750.61, "FAILED", "0.11"), (6750.39, "FAILED", "0.11")],
+    [
+        (6750.6, "PASSED", "0.1"),
+        (6750.4, "PASSED", "0.1"),
+        (6750.61, "FAILED", "0.11"),
+        (6750.39, "FAILED", "0.11"),
+    ],
 )
 def test_net_weight_tolerance(gross: float, result: str, diff: str) -> None:
     outcome = _run(b.mass_id().set("Weighing", "Gross Weight", gross, format="KILOGRAM"))
@@ -33,30 +38,78 @@ def test_net_weight_tolerance(gross: float, result: str, diff: str) -> None:
 
 def test_containers_multiply_the_tare() -> None:
     mass = b.mass_id().set("Weighing", "Container Type", "Bin").set("Weighing", "Container Quantity", 3)
-    mass.set("Weighing", "Tare", 10, format="KILOGRAM").set("Weighing", "Gross Weight", 3280.5, format="KILOGRAM")
+    mass.set("Weighing", "Tare", 10, format="KILOGRAM").set(
+        "Weighing", "Gross Weight", 3280.5, format="KILOGRAM"
+    )
     assert _run(mass) == _passed("one step", "3280.5", "10", "3", "3250.5", "0")
 
 
 @pytest.mark.parametrize(
     ("attribute", "value", "extra", "problem"),
     [
-        ("Container Quantity", 2, {}, '"Container Quantity" must not be declared when the "Container Type" is "Truck"'),
-        ("Weighing Capture Method", "Guess", {}, '"Weighing Capture Method" must be one of Digital, Manual, Photo '
-         '(Scale + Cargo), Transport Manifest, got "Guess"'),
-        ("Scale Type", "Floor Scale", {}, '"Scale Type" "Floor Scale" differs from the accredited scale type '
-         '"Weighbridge (Truck Scale)"'),
-        ("Container Type", "Box", {}, '"Container Type" must be one of Bag, Bin, Drum, Pail, Street Bin, Truck, '
-         'Waste Box, got "Box"'),
-        ("Container Capacity", 0, {"format": "KILOGRAM"}, '"Container Capacity" must be a number greater than 0, got "0"'),
-        ("Container Capacity", 12000, {"format": "DATE"}, '"Container Capacity" must have a format among KILOGRAM, '
-         'LITER, CUBIC_METER, got "DATE"'),
-        ("Gross Weight", "6750.5", {"format": "KILOGRAM"}, '"Gross Weight" must be a number greater than 0, got "6750.5"'),
+        (
+            "Container Quantity",
+            2,
+            {},
+            '"Container Quantity" must not be declared when the "Container Type" is "Truck"',
+        ),
+        (
+            "Weighing Capture Method",
+            "Guess",
+            {},
+            '"Weighing Capture Method" must be one of Digital, Manual, Photo '
+            '(Scale + Cargo), Transport Manifest, got "Guess"',
+        ),
+        (
+            "Scale Type",
+            "Floor Scale",
+            {},
+            '"Scale Type" "Floor Scale" differs from the accredited scale type "Weighbridge (Truck Scale)"',
+        ),
+        (
+            "Container Type",
+            "Box",
+            {},
+            '"Container Type" must be one of Bag, Bin, Drum, Pail, Street Bin, Truck, Waste Box, got "Box"',
+        ),
+        (
+            "Container Capacity",
+            0,
+            {"format": "KILOGRAM"},
+            '"Container Capacity" must be a number greater than 0, got "0"',
+        ),
+        (
+            "Container Capacity",
+            12000,
+            {"format": "DATE"},
+            '"Container Capacity" must have a format among KILOGRAM, LITER, CUBIC_METER, got "DATE"',
+        ),
+        (
+            "Gross Weight",
+            "6750.5",
+            {"format": "KILOGRAM"},
+            '"Gross Weight" must be a number greater than 0, got "6750.5"',
+        ),
         ("Tare", 3500, {"format": "LITER"}, '"Tare" must have the format "KILOGRAM", got "LITER"'),
-        ("Vehicle License Plate", "XX-1", {}, '"Vehicle License Plate" "XX-1" is not a valid Brazilian plate'),
-        ("Scale Validation", {"documentId": "another"}, {}, '"Scale Validation" must reference the Recycler '
-         f'accreditation {{"documentId": "{b.RECYCLER_ACCREDITATION}"}}'),
-        ("Scale Validation", {"documentId": b.RECYCLER_ACCREDITATION, "eventId": "nope"}, {}, '"Scale Validation" '
-         "names event nope, which the Recycler accreditation does not have"),
+        (
+            "Vehicle License Plate",
+            "XX-1",
+            {},
+            '"Vehicle License Plate" "XX-1" is not a valid Brazilian plate',
+        ),
+        (
+            "Scale Validation",
+            {"documentId": "another"},
+            {},
+            '"Scale Validation" must reference the Recycler '
+            f'accreditation {{"documentId": "{b.RECYCLER_ACCREDITATION}"}}',
+        ),
+        (
+            "Scale Validation",
+            {"documentId": b.RECYCLER_ACCREDITATION, "eventId": "nope"},
+            {},
+            '"Scale Validation" names event nope, which the Recycler accreditation does not have',
+        ),
     ],
 )
 def test_attribute_problems(attribute: str, value: Any, extra: dict, problem: str) -> None:
@@ -82,7 +135,10 @@ def test_event_value_must_be_positive() -> None:
     mass = b.mass_id()
     mass.one("Weighing")["value"] = 0
     result, message = _run(mass)
-    assert (result, message) == ("FAILED", 'Weighing: the event value must be a number greater than 0, got "0".')
+    assert (result, message) == (
+        "FAILED",
+        'Weighing: the event value must be a number greater than 0, got "0".',
+    )
 
 
 def test_weighbridge_spellings_are_equal() -> None:
@@ -112,7 +168,8 @@ def test_tare_exception(valid_until: str | None, result: str) -> None:
     if result == "PASSED":
         assert outcome == (
             "PASSED",
-            "The weighing was captured in one step and every attribute is valid; the net weight is not checked "
+            "The weighing was captured in one step and every attribute is valid; the net weight is not "
+            "checked "
             "(an attribute is omitted under an approved exception).",
         )
     else:
@@ -146,7 +203,9 @@ def test_two_step_weighing_must_agree() -> None:
 def test_two_step_weighing_needs_a_truck_on_a_weighbridge() -> None:
     mass = _two_step()
     for index in (0, 1):
-        mass.set("Weighing", "Container Type", "Bin", index=index).set("Weighing", "Container Quantity", 1, index=index)
+        mass.set("Weighing", "Container Type", "Bin", index=index).set(
+            "Weighing", "Container Quantity", 1, index=index
+        )
     result, message = _run(mass)
     assert result == "FAILED"
     assert message.startswith('Weighing: two-step weighing needs the "Container Type" "Truck", got "Bin".')
@@ -154,7 +213,10 @@ def test_two_step_weighing_needs_a_truck_on_a_weighbridge() -> None:
 
 @pytest.mark.parametrize(
     ("count", "message"),
-    [(0, 'The MassID has no "Weighing" event.'), (3, 'The MassID has 3 "Weighing" events; at most 2 are allowed.')],
+    [
+        (0, 'The MassID has no "Weighing" event.'),
+        (3, 'The MassID has 3 "Weighing" events; at most 2 are allowed.'),
+    ],
 )
 def test_number_of_weighing_events(count: int, message: str) -> None:
     mass = _two_step()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
 from massledger.methodology.graph import Event
@@ -11,9 +11,16 @@ from massledger.methodology.graph import Event
 _TEN_DP = Decimal("1e-10")
 
 
+def quantize(value: Decimal, places: Decimal, rounding: str) -> Decimal:
+    """``value.quantize`` with room for every digit (inputs are below 10^18, so products fit)."""
+    with localcontext() as context:
+        context.prec = 100
+        return value.quantize(places, rounding=rounding)
+
+
 def dp10(value: Decimal) -> Decimal:
     """Round toward zero at 10 decimal places, as the reference (bignumber.js, 10 dp, ROUND_DOWN)."""
-    return value.quantize(_TEN_DP, rounding=ROUND_DOWN)
+    return quantize(value, _TEN_DP, ROUND_DOWN)
 
 
 def num(value: Decimal | int) -> str:

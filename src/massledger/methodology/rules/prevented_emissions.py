@@ -26,7 +26,7 @@ from massledger.methodology.reference import (
     static_emission_factors,
     waste_codes,
 )
-from massledger.methodology.rules._common import num
+from massledger.methodology.rules._common import num, quantize
 
 SLUG = "prevented-emissions"
 NAME = "Prevented Emissions"
@@ -99,9 +99,7 @@ def _others_factor(
             {},
         )
     line = coefficients[baseline]
-    factor = max(
-        Decimal(0), (line.slope * fraction + line.intercept).quantize(RESULT_PLACES, ROUND_HALF_DOWN)
-    )
+    factor = max(Decimal(0), quantize(line.slope * fraction + line.intercept, RESULT_PLACES, ROUND_HALF_DOWN))
     return factor, None, {"carbonFraction": fraction, "carbonFractionSource": source}
 
 
@@ -150,7 +148,7 @@ def _check(graph: DocumentGraph) -> Verdict:
         factor = row.get(baseline) if row is not None else None
         if factor is None:
             return failed(f'There is no emission factor for the subtype "{document.subtype}".')
-    prevented = max(Decimal(0), value * factor - value * coefficient).quantize(RESULT_PLACES, ROUND_DOWN)
+    prevented = quantize(max(Decimal(0), value * factor - value * coefficient), RESULT_PLACES, ROUND_DOWN)
     details.update(
         preventedCo2e=prevented,
         unit="kg CO2e",
