@@ -21,7 +21,7 @@ from typing import Any
 
 from massledger.methodology import constants as c
 from massledger.methodology.accreditation import active_accreditation
-from massledger.methodology.engine import Outcome, RuleResult, failed, passed
+from massledger.methodology.engine import RuleResult, Verdict, failed, passed
 from massledger.methodology.graph import Document, DocumentGraph, Event
 from massledger.methodology.reference import reward_shares
 from massledger.methodology.rules._common import num
@@ -152,7 +152,7 @@ def rewards_distribution(graph: DocumentGraph) -> RuleResult:
     return RuleResult(SLUG, NAME, verdict.outcome, verdict.message, verdict.details)
 
 
-def _distribution(graph: DocumentGraph) -> Any:
+def _distribution(graph: DocumentGraph) -> Verdict:
     document = graph.mass_id
     subtype = document.subtype or ""
     if subtype not in reward_shares()["wasteTypeGroupBySubtype"]:
@@ -189,7 +189,3 @@ def _distribution(graph: DocumentGraph) -> Any:
         massIDDocumentId=document.id,
         massIDRewards=rewards,
     )
-
-
-def is_complete(result: RuleResult) -> bool:
-    return result.result == Outcome.PASSED
