@@ -111,6 +111,12 @@ async def issue_token(request: Request, response: Response) -> Any:
     if credentials is None:
         raise OAuthError(401, "unauthorized", "invalid_client", "Client authentication required (HTTP Basic)")
     state = request.app.state
+    # Before the secret check: a flood of token requests for one client id never reaches the database.
+    state.rate_limiter.hit(
+        f"token:{credentials[0][:64]}",
+        state.settings.rate_limit_prod_per_second,
+        "the token endpoint, per client",
+    )
     principal: Principal | None = await state.database.read(service.authenticate, state.pepper, *credentials)
     if principal is None:
         raise OAuthError(401, "unauthorized", "invalid_client", "Unknown client or wrong client secret")
