@@ -49,7 +49,12 @@ def test_ready_is_503_until_the_database_is_migrated(empty_database_url: str, tm
         database.dispose_sync()
         ready = client.get("/ready")
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ok", "database": "ok", "migration": head, "expectedMigration": head}
+        assert ready.json() == {
+            "status": "ok",
+            "database": "ok",
+            "migration": head,
+            "expectedMigration": head,
+        }
 
 
 def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -94,19 +95,26 @@ def test_exactly_the_limit_is_accepted_and_one_byte_more_is_refused(
     assert exact.json()["contentLength"] == TEN_MB
 
 
-def test_streamed_body_over_the_limit_is_413(live: httpx.Client, factory: Factory, db: Database) -> None:
-    """Without a Content-Length (chunked transfer), the bytes are counted as they arrive."""
+def test_streamed_bodies_are_counted_as_they_arrive(
+    live: httpx.Client, factory: Factory, db: Database
+) -> None:
+    """Without a Content-Length (chunked transfer): past the declared length → 400, past the limit → 413."""
     api = Api(live, factory.client())
     document_id = _document(api)
-    grant = declare(api, document_id, "big.csv", TEN_MB, "text/csv")
 
-    def chunks() -> object:
-        for _ in range(11):
+    def chunks(megabytes: int) -> Iterator[bytes]:
+        for _ in range(megabytes):
             yield b"b" * (1024 * 1024)
 
-    response = httpx.put(grant.json()["uploadUrl"], content=chunks(), headers={"Content-Type": "text/csv"})  # type: ignore[arg-type]
-    assert response.status_code in (400, 413)  # past the declared length (400) or the limit (413)
+    small = declare(api, document_id, "small.csv", 1024 * 1024, "text/csv").json()["uploadUrl"]
+    longer = httpx.put(small, content=chunks(2), headers={"Content-Type": "text/csv"})
+    assert longer.status_code == 400 and _message(longer).startswith("body: is longer than")
+    big = declare(api, document_id, "big.csv", TEN_MB, "text/csv").json()["uploadUrl"]
+    over = httpx.put(big, content=chunks(11), headers={"Content-Type": "text/csv"})
+    assert over.status_code == 413
     assert count_attachments(db, uploaded_only=True) == 0
+    # Chunked uploads of the right length are fine.
+    assert httpx.put(small, content=chunks(1), headers={"Content-Type": "text/csv"}).status_code == 200
 
 
 def test_wrong_content_types_are_refused(api: Api, db: Database, data_dir: Path) -> None:
@@ -339,3 +347,23 @@ def test_cancelled_documents_take_no_attachments(api: Api) -> None:
     assert api.post(f"/documents/{document_id}/events", json=event_body("CANCEL")).status_code == 201
     response = declare(api, document_id, "late.pdf", 4, "application/pdf")
     assert response.status_code == 409
+
+
+def test_routes_under_v1_and_urls_on_the_public_url(settings: Settings, factory: Factory) -> None:
+    from massledger.app import create_app
+
+    configured = settings.model_copy(update={"public_url": "https://ledger.example.org/"})
+    configured.model_fields_set.add("public_url")
+    with TestClient(create_app(configured)) as client:
+        api = Api(client, factory.client())
+        document_id = _document(api)
+        grant = api.http.put(
+            f"/v1/documents/{document_id}/attachments/a.txt",
+            json={"contentLength": 2, "contentType": "text/plain"},
+            headers=api.headers,
+        )
+        assert grant.status_code == 200
+        assert grant.json()["uploadUrl"].startswith("https://ledger.example.org/attachments/uploads/")
+        assert put_bytes(client, grant.json()["uploadUrl"], b"hi", "text/plain").status_code == 200
+        link = api.get(f"/v1/documents/{document_id}/attachments/a.txt").json()
+        assert link["downloadUrl"].startswith("https://ledger.example.org/attachments/downloads/")
