@@ -7,11 +7,12 @@ however slow, and nothing here measures time."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from massledger.app import create_app
 from massledger.db.engine import Database
@@ -31,9 +32,9 @@ class FakeClock:
         return self.now
 
 
-def _count(db: Database, table: object) -> int:
+def _count(db: Database, table: Table) -> int:
     with db.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def _error(response: httpx.Response) -> dict[str, str]:
@@ -161,13 +162,11 @@ def test_rate_limit_enabled_false_turns_it_off(settings: Settings, factory: Fact
         assert {api.get("/documents/x").status_code for _ in range(30)} == {404}
 
 
-def test_rate_limit_over_real_http(
-    database_url: str, data_dir: object, db: Database, factory: Factory
-) -> None:
+def test_rate_limit_over_real_http(database_url: str, data_dir: Path, db: Database, factory: Factory) -> None:
     """A real server with MASSLEDGER_RATE_LIMIT_ENABLED=true: the first 5 requests of a TEST client
     pass, and a burst soon meets 429 with Retry-After (60 requests cannot take 12 s)."""
     server: LiveServer = start_server(
-        server_env(database_url, data_dir, MASSLEDGER_RATE_LIMIT_ENABLED="true")  # type: ignore[arg-type]
+        server_env(database_url, data_dir, MASSLEDGER_RATE_LIMIT_ENABLED="true")
     )
     try:
         with httpx.Client(base_url=server.url, timeout=30) as http:
