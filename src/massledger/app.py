@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from massledger import __version__, openapi
+from massledger.attachments import routes as attachment_routes
+from massledger.attachments.signing import UrlSigner
+from massledger.attachments.storage import FileStorage
 from massledger.auth import routes as auth_routes
 from massledger.auth.deps import ClientStatusCache
-from massledger.auth.keys import load_pepper, load_signing_key
+from massledger.auth.keys import load_pepper, load_signing_key, load_url_signing_key
 from massledger.auth.tokens import TokenService
 from massledger.db.engine import Database
 from massledger.health import router as health_router
 from massledger.http import BodySizeLimit, install_error_handlers
+from massledger.ratelimit import RateLimiter
 from massledger.settings import Settings
 from massledger.traceability import routes as traceability_routes
 
@@ -46,12 +50,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ttl_seconds=settings.token_ttl_seconds,
     )
     app.state.client_status = ClientStatusCache(database)
+    app.state.rate_limiter = RateLimiter(enabled=settings.rate_limit_enabled)
+    app.state.url_signer = UrlSigner(
+        load_url_signing_key(settings.data_dir), settings.attachment_url_ttl_seconds
+    )
+    app.state.attachment_storage = FileStorage(settings.data_dir / "attachments")
 
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # Attachment uploads are files, not JSON: they have their own (larger) limit.
+        overrides={attachment_routes.UPLOADS: settings.max_attachment_bytes},
+    )
     app.include_router(health_router)
     app.include_router(auth_routes.router)
     app.include_router(traceability_routes.router)
     app.include_router(traceability_routes.router, prefix="/v1", include_in_schema=False)
+    app.include_router(attachment_routes.router)
+    app.include_router(attachment_routes.router, prefix="/v1", include_in_schema=False)
+    app.include_router(attachment_routes.signed_router)
     openapi.install(app)
     return app

@@ -81,8 +81,8 @@ class TooManyRequests(ApiError):
     status_code = 429
     code = "tooManyRequests"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("Too Many Requests", headers={"Retry-After": str(retry_after)})
+    def __init__(self, retry_after: int, message: str = "Too Many Requests") -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
 
 

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     max_events_per_document: int = 100
     max_body_bytes: int = 5 * 1024 * 1024
     max_attachment_bytes: int = 10 * 1024 * 1024
+    attachment_url_ttl_seconds: int = Field(default=900, description="Lifetime of signed attachment URLs.")
     rate_limit_enabled: bool = True
     rate_limit_test_per_second: int = 5
     rate_limit_prod_per_second: int = 10

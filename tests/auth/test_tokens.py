@@ -174,3 +174,39 @@ def test_revoked_client_is_shut_out(app_client: TestClient, factory: Factory) ->
         auth=(creds.client_id, creds.client_secret),
     )
     assert again.status_code == 401
+
+
+def test_other_issuer_missing_claims_and_not_yet_valid_tokens_are_401(
+    app_client: TestClient, factory: Factory, settings: Settings
+) -> None:
+    """Signed with the real key, so only the claim checks can refuse them."""
+    claims = _claims(fetch_token(app_client, factory.client()))
+    key = load_signing_key(settings.data_dir)
+
+    def signed(payload: dict[str, object], **headers: str) -> str:
+        return jwt.encode(payload, key.private_key, algorithm="EdDSA", headers=headers or None)
+
+    without = {name: {k: v for k, v in claims.items() if k != name} for name in ("exp", "sub", "data_set")}
+    public_raw = key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    header_hs256 = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps(claims).encode())
+    hs256_with_raw_key = f"{header_hs256}.{payload}." + _b64(
+        __import__("hmac").new(public_raw, f"{header_hs256}.{payload}".encode(), "sha256").digest()
+    )
+    forged = {
+        "other issuer": signed({**claims, "iss": "someone-else"}),
+        "no exp": signed(without["exp"]),
+        "no sub": signed(without["sub"]),
+        "no data set": signed(without["data_set"]),
+        "not valid before an hour from now": signed({**claims, "nbf": int(time.time()) + 3600}),
+        "alg None": f"{_b64(json.dumps({'alg': 'None'}).encode())}.{payload}.",
+        "alg NONE": f"{_b64(json.dumps({'alg': 'NONE'}).encode())}.{payload}.",
+        "HS256 with the raw public key": hs256_with_raw_key,
+        "signature stripped": signed(claims).rsplit(".", 1)[0] + ".",
+    }
+    path = "/documents/00000000-0000-4000-8000-000000000000"
+    for name, token in forged.items():
+        response = app_client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, name
+        assert response.json()["errors"][0]["code"] == "unauthorized", name
+    assert app_client.get(path, headers={"Authorization": f"Bearer {signed(claims)}"}).status_code == 404

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from massledger.auth.keys import load_signing_key
 from massledger.auth.scopes import ALL_SCOPES
 from massledger.settings import Settings
+from tests.attachments.helpers import local, upload
 from tests.conftest import Api, Credentials, Factory, fetch_token
 from tests.traceability.helpers import document_body, event_body
 
@@ -31,6 +32,7 @@ class World:
     owner_prod: Credentials
     stranger: Credentials
     document_id: str
+    download_path: str = ""  # a signed download URL of an attachment of the document
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Target:
     path: str
     body: Any = None
     expected: dict[str, int] = field(default_factory=dict)  # case -> status; a missing case does not apply
+    form: dict[str, str] | None = None  # sent form-encoded instead of the JSON body
 
 
 def _document_target(world: World) -> Target:
@@ -47,11 +50,14 @@ def _document_target(world: World) -> Target:
     )
 
 
+ATTACHMENT = "/documents/{documentId}/attachments/{fileName:filename}"
 SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
     ("GET", "/health"): lambda w: Target("/health", expected={"public": 200}),
     ("GET", "/ready"): lambda w: Target("/ready", expected={"public": 200}),
     ("GET", "/.well-known/jwks.json"): lambda w: Target("/.well-known/jwks.json", expected={"public": 200}),
-    ("POST", "/oauth2/token"): lambda w: Target("/oauth2/token", expected={"public": 401}),
+    ("POST", "/oauth2/token"): lambda w: Target(
+        "/oauth2/token", expected={"public": 401}, form={"grant_type": "client_credentials"}
+    ),
     ("POST", "/documents"): lambda w: Target("/documents", document_body(), {"owner": 201}),
     ("GET", "/documents/{id}"): _document_target,
     ("POST", "/documents/{documentId}/events"): lambda w: Target(
@@ -64,14 +70,42 @@ SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
         {"documentId": w.document_id, "events": [event_body("Note")]},
         {"owner": 201, "other_organization": 403, "other_data_set": 404},
     ),
+    ("PUT", ATTACHMENT): lambda w: Target(
+        f"/documents/{w.document_id}/attachments/new.pdf",
+        {"contentLength": 4, "contentType": "application/pdf"},
+        {"owner": 200, "other_organization": 403, "other_data_set": 404},
+    ),
+    ("GET", ATTACHMENT): lambda w: Target(
+        f"/documents/{w.document_id}/attachments/manifest.pdf",
+        expected={"owner": 200, "other_organization": 403, "other_data_set": 404},
+    ),
+    # Signed URLs need no token: the signature is the credential (403 without a valid one).
+    ("PUT", "/attachments/uploads/{attachmentId}"): lambda w: Target(
+        "/attachments/uploads/x?nonce=n&expires=9999999999&signature=0", expected={"public": 403}
+    ),
+    ("GET", "/attachments/downloads/{attachmentId}"): lambda w: Target(
+        w.download_path, expected={"public": 200}
+    ),
 }
+
+
+def _api_routes(app: Any) -> list[Any]:
+    """Every API route, included routers walked. FastAPI ≥ 0.165 keeps included routers as lazy branches
+    in ``app.routes``; reading only ``app.routes`` would find no route and check nothing."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI copies the routes into app.routes
+        return [route for route in app.routes if isinstance(route, APIRoute)]
+    return [
+        context for context in iter_route_contexts(app.routes) if isinstance(context.original_route, APIRoute)
+    ]
 
 
 def _routes(app: Any) -> list[tuple[str, str, tuple[str, ...] | None]]:
     """(method, path, required scopes or None for public) of every documented route."""
     found = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in _api_routes(app):
+        if not route.include_in_schema:
             continue
         scopes = None
         for dependency in route.dependant.dependencies:
@@ -85,6 +119,8 @@ def _routes(app: Any) -> list[tuple[str, str, tuple[str, ...] | None]]:
 
 def _request(http: TestClient, method: str, target: Target, token: str | None) -> int:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if target.form is not None:
+        return http.request(method, target.path, data=target.form, headers=headers).status_code
     return http.request(method, target.path, json=target.body, headers=headers).status_code
 
 
@@ -101,7 +137,11 @@ def test_every_route_against_every_caller(
         stranger=factory.client(None, "TEST", everything),
         document_id="",
     )
-    world.document_id = Api(app_client, world.owner).post("/documents", json=document_body()).json()["id"]
+    owner = Api(app_client, world.owner)
+    world.document_id = owner.post("/documents", json=document_body()).json()["id"]
+    upload(owner, world.document_id, "manifest.pdf", b"%PDF", "application/pdf")
+    link = owner.get(f"/documents/{world.document_id}/attachments/manifest.pdf").json()
+    world.download_path = local(link["downloadUrl"])
     key = load_signing_key(settings.data_dir)
     tokens = {
         name: fetch_token(app_client, creds)
@@ -119,6 +159,7 @@ def test_every_route_against_every_caller(
     )
 
     routes = _routes(app_client.app)
+    assert ("POST", "/documents", ("documents:write",)) in routes, routes  # the walk finds the routes
     missing = [f"{method} {path}" for method, path, _ in routes if (method, path) not in SETUPS]
     assert not missing, f"routes without an authorization-matrix setup: {missing}"
     failures = []

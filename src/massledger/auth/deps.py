@@ -54,6 +54,17 @@ def _client_active(conn: Connection, client_id: str) -> bool:
     return row is not None and row["revoked_at_us"] is None
 
 
+def limit_client(request: Request, principal: Principal) -> None:
+    """The per-client rate limit of every authenticated route (429 tooManyRequests with Retry-After)."""
+    settings = request.app.state.settings
+    per_second = (
+        settings.rate_limit_test_per_second
+        if principal.data_set == "TEST"
+        else settings.rate_limit_prod_per_second
+    )
+    request.app.state.rate_limiter.hit(principal.client_id, per_second, f"a {principal.data_set} client")
+
+
 async def authenticate(request: Request, header: str | None) -> Principal:
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -63,6 +74,7 @@ async def authenticate(request: Request, header: str | None) -> Principal:
         principal: Principal = request.app.state.tokens.verify(token)
     except InvalidToken as exc:
         raise Unauthorized("Invalid or expired access token") from exc
+    limit_client(request, principal)
     if not await request.app.state.client_status.is_active(principal.client_id):
         raise Unauthorized("The client of this token has been revoked")
     request.state.principal = principal

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 SIGNING_KEY_FILE = "jwt-signing-key.pem"
 PEPPER_FILE = "secret-pepper"
+URL_SIGNING_KEY_FILE = "url-signing-key"
 
 
 def _b64url(data: bytes) -> str:
@@ -72,6 +73,11 @@ def load_pepper(data_dir: Path, configured: str | None) -> bytes:
     if configured:
         return configured.encode()
     return _read_or_create(data_dir / PEPPER_FILE, lambda: secrets.token_hex(32).encode()).strip()
+
+
+def load_url_signing_key(data_dir: Path) -> bytes:
+    """HMAC key of the signed, expiring attachment URLs (made like the pepper, never leaves the data dir)."""
+    return _read_or_create(data_dir / URL_SIGNING_KEY_FILE, lambda: secrets.token_hex(32).encode()).strip()
 
 
 def hash_secret(pepper: bytes, secret: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -43,7 +42,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII header text
         return None
     client_id, sep, secret = decoded.partition(":")
     if not sep:
@@ -111,6 +110,12 @@ async def issue_token(request: Request, response: Response) -> Any:
     if credentials is None:
         raise OAuthError(401, "unauthorized", "invalid_client", "Client authentication required (HTTP Basic)")
     state = request.app.state
+    # Before the secret check: a flood of token requests for one client id never reaches the database.
+    state.rate_limiter.hit(
+        f"token:{credentials[0][:64]}",
+        state.settings.rate_limit_prod_per_second,
+        "the token endpoint, per client",
+    )
     principal: Principal | None = await state.database.read(service.authenticate, state.pepper, *credentials)
     if principal is None:
         raise OAuthError(401, "unauthorized", "invalid_client", "Unknown client or wrong client secret")

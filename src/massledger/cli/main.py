@@ -46,7 +46,7 @@ def serve(
     workers: int = typer.Option(1, min=1, help="Worker processes."),
 ) -> None:
     """Migrate the database, then serve the API (OpenAPI docs at /docs)."""
-    from massledger.auth.keys import load_signing_key
+    from massledger.auth.keys import load_signing_key, load_url_signing_key
 
     config = settings()
     database = open_database()
@@ -54,6 +54,7 @@ def serve(
         has_orgs = bool(organization_store.list_organizations(conn))
     database.dispose_sync()
     load_signing_key(config.data_dir)  # create keys once, before workers race for them
+    load_url_signing_key(config.data_dir)
     _pepper()
     if not has_orgs:
         console.print(

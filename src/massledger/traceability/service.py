@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from massledger.attachments.service import event_attachments
 from massledger.auth.tokens import Principal
 from massledger.canonical import canonical_json, chain_hash, sha256_hex
 from massledger.errors import Conflict, NotFound, ValidationFailed
@@ -269,7 +270,7 @@ def append_events(
             "target": item.target,
             "updates": item.updates,
             "tags": item.tags or [],
-            "attachments": [a.model_dump(mode="json") for a in item.attachments or []],
+            "attachments": event_attachments(conn, document_id, item.attachments, item.isPublic, prefix),
             "propagateEvent": item.propagateEvent,
             "preserveSensitiveData": item.preserveSensitiveData,
             "deduplicationId": item.deduplicationId,
