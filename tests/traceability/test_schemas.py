@@ -59,8 +59,14 @@ def test_each_name_parses_into_its_schema(name: str) -> None:
         (event_body("Pick-up", updates={"isPublic": True}), "updates"),
         (event_body("Pick-up", target=target_body()), "target"),
         (event_body("Pick-up", permissions=[]), "permissions"),
-        (event_body("ACTOR", label="Hauler", permissions=[{"effect": "MAYBE", "actions": ["READ"]}]), "effect"),
-        (event_body("ACTOR", label="Hauler", permissions=[{"effect": "ALLOW", "actions": ["DELETE"]}]), "actions"),
+        (
+            event_body("ACTOR", label="Hauler", permissions=[{"effect": "MAYBE", "actions": ["READ"]}]),
+            "effect",
+        ),
+        (
+            event_body("ACTOR", label="Hauler", permissions=[{"effect": "ALLOW", "actions": ["DELETE"]}]),
+            "actions",
+        ),
     ],
 )
 def test_fields_of_other_event_types_are_refused(body: dict[str, Any], field: str) -> None:
@@ -85,7 +91,13 @@ def test_openapi_documents_every_event_schema(app_client: TestClient) -> None:
     assert {"label"} <= set(components["ActorEvent"]["required"])
     assert {"target"} <= set(components["SplitEvent"]["required"])
     listing = schema["paths"]["/documents"]["get"]
-    assert {p["name"] for p in listing["parameters"]} >= {"category", "tag", "participantId", "cursor", "limit"}
+    assert {p["name"] for p in listing["parameters"]} >= {
+        "category",
+        "tag",
+        "participantId",
+        "cursor",
+        "limit",
+    }
 
 
 def test_errors_name_the_field_in_single_and_batch_requests(api: Api) -> None:

@@ -26,7 +26,10 @@ OTHER_ADDRESS = {**ADDRESS, "street": "Rua do Pátio", "number": "12"}
 def _document(api: Api, mass: float | None = None) -> str:
     document_id = str(api.post("/documents", json=document_body()).json()["id"])
     if mass is not None:
-        assert api.post(f"/documents/{document_id}/events", json=event_body("Weighing", value=mass)).status_code == 201
+        assert (
+            api.post(f"/documents/{document_id}/events", json=event_body("Weighing", value=mass)).status_code
+            == 201
+        )
     return document_id
 
 
@@ -56,7 +59,8 @@ def test_split_moves_value_into_a_child_that_inherits_the_source(api: Api) -> No
     assert child["events"] == [] and child["status"] == "OPEN"
     # A target may name its own address; events can be appended to the child like to any document.
     other = api.post(
-        f"/documents/{child_id}/events", json=event_body("SPLIT", target=target_body(50, address=OTHER_ADDRESS))
+        f"/documents/{child_id}/events",
+        json=event_body("SPLIT", target=target_body(50, address=OTHER_ADDRESS)),
     )
     grandchild = api.get(f"/documents/{other.json()['targetDocumentId']}").json()
     assert grandchild["address"]["street"] == "Rua do Pátio" and grandchild["parentDocumentId"] == child_id
@@ -66,7 +70,9 @@ def test_split_moves_value_into_a_child_that_inherits_the_source(api: Api) -> No
 def test_split_larger_than_current_value_or_not_positive_is_refused(api: Api) -> None:
     source = _document(api, 10)
     for value in (10.000001, 0, -1, 11):
-        response = api.post(f"/documents/{source}/events", json=event_body("SPLIT", target=target_body(value)))
+        response = api.post(
+            f"/documents/{source}/events", json=event_body("SPLIT", target=target_body(value))
+        )
         assert response.status_code == 400, value
         assert "target.value" in response.json()["errors"][0]["message"]
     mismatch = api.post(
@@ -77,7 +83,10 @@ def test_split_larger_than_current_value_or_not_positive_is_refused(api: Api) ->
         "/documents/events",
         json={
             "documentId": source,
-            "events": [event_body("SPLIT", target=target_body(6)), event_body("SPLIT", target=target_body(6))],
+            "events": [
+                event_body("SPLIT", target=target_body(6)),
+                event_body("SPLIT", target=target_body(6)),
+            ],
         },
     )
     assert batch.status_code == 400 and "events[1].target.value" in batch.json()["errors"][0]["message"]
@@ -133,7 +142,9 @@ def test_verify_names_a_child_whose_origin_event_does_not_exist(api: Api, factor
 
     def insert_forged_child(conn: Any) -> None:
         owner = service.system_principal_for(conn, api.creds.organization_id, "TEST")
-        owner = type(owner)(api.creds.client_id, owner.organization_id, owner.participant_id, "TEST", owner.scopes)
+        owner = type(owner)(
+            api.creds.client_id, owner.organization_id, owner.participant_id, "TEST", owner.scopes
+        )
         creation = {
             "id": "7d0e8f7a-1111-4222-8333-944455556666",
             "dataSetName": "TEST",
@@ -161,7 +172,9 @@ def test_verify_names_a_child_whose_origin_event_does_not_exist(api: Api, factor
 
     factory.database.run_write(insert_forged_child)
     _, problems = factory.database.run_read(verify_documents)
-    assert [(p.check, p.subject) for p in problems] == [("origin", "document 7d0e8f7a-1111-4222-8333-944455556666")]
+    assert [(p.check, p.subject) for p in problems] == [
+        ("origin", "document 7d0e8f7a-1111-4222-8333-944455556666")
+    ]
 
 
 # -- the property ------------------------------------------------------------------------------------------

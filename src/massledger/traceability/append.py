@@ -513,13 +513,18 @@ class _Append:
                 )
         for creation, created_us in self.children:
             insert_new_document(self.conn, creation, self.principal, created_us)
-        store.add_participants(self.conn, [{"document_id": d, "participant_id": p} for d, p in self.members])
+        created = {document_id: row["created_at_us"] for document_id, row in self.documents.items()}
+        store.add_participants(
+            self.conn,
+            [{"document_id": d, "participant_id": p, "created_at_us": created[d]} for d, p in self.members],
+        )
         store.set_permissions(
             self.conn,
             [
                 {
                     "document_id": document_id,
                     "participant_id": participant_id,
+                    "created_at_us": created[document_id],
                     "permissions": canonical_json(statements).decode(),
                     "can_read": permissions.allows(statements, permissions.READ),
                 }

@@ -383,9 +383,7 @@ class DocumentFilters(_Input):
     externalCreatedAfter: Timestamp | None = Field(default=None, description="inclusive")
     externalCreatedBefore: Timestamp | None = Field(default=None, description="exclusive")
     limit: Annotated[int, Field(ge=1, le=500)] = 50
-    cursor: QueryText | None = Field(
-        default=None, description="nextCursor of the previous page (opaque)"
-    )
+    cursor: QueryText | None = Field(default=None, description="nextCursor of the previous page (opaque)")
 
 
 class PublicDocumentFilters(DocumentFilters):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 
 from massledger.auth.tokens import Principal
 from massledger.canonical import canonical_json, chain_hash, sha256_hex
@@ -262,14 +262,10 @@ def _us(value: datetime | None) -> int | None:
     return None if value is None else datetime_to_us(value)
 
 
-def _page(
-    conn: Connection,
-    filters: DocumentFilters,
-    *,
-    readers: tuple[str, str, str] | None,
-    data_set: str | None,
-    public: bool,
-) -> dict[str, Any]:
+def listing_queries(
+    filters: DocumentFilters, *, readers: tuple[str, str, str] | None, data_set: str | None, public: bool
+) -> list[Select[Any]]:
+    """The SQL of one listing page (limit + 1 rows, to know whether another page follows)."""
     conditions = store.filter_conditions(
         category=filters.category,
         type_=filters.type,
@@ -283,9 +279,21 @@ def _page(
         public=public,
     )
     after = _decode_cursor(filters.cursor) if filters.cursor is not None else None
-    rows = store.list_documents(
-        conn, conditions=conditions, readers=readers, data_set=data_set, after=after, limit=filters.limit + 1
+    return store.listing_queries(
+        conditions=conditions, readers=readers, data_set=data_set, after=after, limit=filters.limit + 1
     )
+
+
+def _page(
+    conn: Connection,
+    filters: DocumentFilters,
+    *,
+    readers: tuple[str, str, str] | None,
+    data_set: str | None,
+    public: bool,
+) -> dict[str, Any]:
+    queries = listing_queries(filters, readers=readers, data_set=data_set, public=public)
+    rows = store.list_documents(conn, queries, filters.limit + 1)
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     return {

@@ -204,7 +204,8 @@ def _upsert(conn: Connection) -> Any:
 
 
 def add_participants(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows naming a participant on a document: new ones are inserted, existing ones keep their access."""
+    """Rows {document_id, participant_id, created_at_us} naming a participant on a document: new ones are
+    inserted without access, existing ones keep theirs."""
     if rows:
         conn.execute(
             _upsert(conn).on_conflict_do_nothing(index_elements=["document_id", "participant_id"]),
@@ -213,7 +214,7 @@ def add_participants(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def set_permissions(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows {document_id, participant_id, permissions, can_read}: the latest ACTOR's list replaces."""
+    """Rows {document_id, participant_id, created_at_us, permissions, can_read}: the latest list replaces."""
     if rows:
         statement = _upsert(conn)
         conn.execute(
@@ -262,53 +263,61 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _page(query: Select[Any], after: tuple[int, str] | None, limit: int) -> Select[Any]:
+def _page(
+    query: Select[Any], after: tuple[int, str] | None, limit: int, created: Any = None, id_: Any = None
+) -> Select[Any]:
+    """Order by (created, id) after the cursor; the columns are the documents' unless given (the grants
+    query orders by its own copies so it walks its index)."""
+    created = documents.c.created_at_us if created is None else created
+    id_ = documents.c.id if id_ is None else id_
     if after is not None:
-        query = query.where(tuple_(documents.c.created_at_us, documents.c.id) > tuple_(*after))
-    return query.order_by(documents.c.created_at_us, documents.c.id).limit(limit)
+        query = query.where(tuple_(created, id_) > tuple_(*after))
+    return query.order_by(created, id_).limit(limit)
 
 
-def list_documents(
-    conn: Connection,
+def listing_queries(
     *,
     conditions: Sequence[Any],
     readers: tuple[str, str, str] | None,
     data_set: str | None,
     after: tuple[int, str] | None,
     limit: int,
-) -> list[dict[str, Any]]:
-    """Up to ``limit`` documents in (created_at_us, id) order after the cursor position.
+) -> list[Select[Any]]:
+    """The statements of one listing page, each ordered by (created_at_us, id) and limited.
 
     ``readers`` = (data set, organization id, participant id) restricts to what that caller may read: its
-    organization's documents (index scan in order) merged with those its participant was granted READ on
-    (usually few). ``readers=None`` lists every document matching ``conditions`` (public search, system)."""
+    organization's documents (an index scan in order) and those its participant was granted READ on
+    (usually few), merged by the caller. ``readers=None`` lists every document matching ``conditions``."""
     columns = [documents.c[name] for name in SUMMARY_COLUMNS]
     if readers is None:
         query = select(*columns).where(*conditions)
         if data_set is not None:
             query = query.where(documents.c.data_set == data_set)
-        rows = [dict(row) for row in conn.execute(_page(query, after, limit)).mappings()]
-    else:
-        reader_data_set, organization_id, participant_id = readers
-        own = select(*columns).where(
+        return [_page(query, after, limit)]
+    reader_data_set, organization_id, participant_id = readers
+    own = select(*columns).where(
+        documents.c.data_set == reader_data_set, documents.c.organization_id == organization_id, *conditions
+    )
+    grants = document_participants.c
+    granted = (
+        select(*columns)
+        .select_from(document_participants)
+        .join(documents, documents.c.id == grants.document_id)
+        .where(
+            grants.participant_id == participant_id,
+            grants.can_read == true(),
             documents.c.data_set == reader_data_set,
-            documents.c.organization_id == organization_id,
+            documents.c.organization_id != organization_id,
             *conditions,
         )
-        granted = (
-            select(*columns)
-            .join(document_participants, document_participants.c.document_id == documents.c.id)
-            .where(
-                document_participants.c.participant_id == participant_id,
-                document_participants.c.can_read == true(),
-                documents.c.data_set == reader_data_set,
-                documents.c.organization_id != organization_id,
-                *conditions,
-            )
-        )
-        merged = [dict(row) for row in conn.execute(_page(own, after, limit)).mappings()]
-        merged += [dict(row) for row in conn.execute(_page(granted, after, limit)).mappings()]
-        rows = sorted(merged, key=lambda row: (row["created_at_us"], row["id"]))[:limit]
+    )
+    return [_page(own, after, limit), _page(granted, after, limit, grants.created_at_us, grants.document_id)]
+
+
+def list_documents(conn: Connection, queries: Sequence[Select[Any]], limit: int) -> list[dict[str, Any]]:
+    """Run :func:`listing_queries` and merge: the first ``limit`` rows in (created_at_us, id) order."""
+    rows = [dict(row) for query in queries for row in conn.execute(query).mappings()]
+    rows = sorted(rows, key=lambda row: (row["created_at_us"], row["id"]))[:limit]
     for row in rows:
         row["is_public"] = bool(row["is_public"])
         row["is_publicly_searchable"] = bool(row["is_publicly_searchable"])

@@ -81,7 +81,8 @@ documents = Table(
 
 # Projection of ACTOR events: one row per participant named on a document (as the ACTOR's participant or
 # in its permissions). ``permissions`` is the participant's latest statement list (canonical JSON), NULL
-# while no ACTOR has set one; ``can_read`` is derived from it so listings can filter in SQL.
+# while no ACTOR has set one; ``can_read`` is derived from it, and the document's ``created_at_us`` is
+# copied here, so "documents granted to me, in page order" is one index range.
 document_participants = Table(
     "document_participants",
     metadata,
@@ -89,8 +90,9 @@ document_participants = Table(
     Column("participant_id", String(36), ForeignKey("participants.id"), nullable=False),
     Column("permissions", Text),
     Column("can_read", Boolean, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
     PrimaryKeyConstraint("document_id", "participant_id"),
-    Index("ix_document_participants_participant", "participant_id", "document_id"),
+    Index("ix_document_participants_readable", "participant_id", "can_read", "created_at_us", "document_id"),
 )
 
 # A document's tags (set at creation), for the `tag` filter of the listings.

@@ -24,7 +24,7 @@ class Derived:
     """What one page of documents holds besides the chains: the ACTOR projection, the tag index, and
     the events that created child documents (SPLIT/OUTPUT)."""
 
-    participants: dict[str, dict[str, tuple[Any, bool]]] = field(default_factory=dict)
+    participants: dict[str, dict[str, tuple[Any, bool, int]]] = field(default_factory=dict)
     tags: dict[str, set[str]] = field(default_factory=dict)
     origins: dict[str, RowMapping] = field(default_factory=dict)
 
@@ -37,6 +37,7 @@ class Derived:
             derived.participants.setdefault(access["document_id"], {})[access["participant_id"]] = (
                 stored,
                 bool(access["can_read"]),
+                access["created_at_us"],
             )
         for document_id, tag in store.get_tag_rows(conn, ids):
             derived.tags.setdefault(document_id, set()).add(tag)
@@ -217,6 +218,7 @@ def _check_indexes(
         participant_id: (
             None if access.statements is None else list(access.statements),
             access.can_read,
+            document["created_at_us"],
         )
         for participant_id, access in permissions.derive_access(bodies).items()
     }

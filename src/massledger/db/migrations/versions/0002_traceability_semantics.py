@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("participant_id", sa.String(length=36), nullable=False),
         sa.Column("permissions", sa.Text(), nullable=True),
         sa.Column("can_read", sa.Boolean(), nullable=False),
+        sa.Column("created_at_us", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"], ["documents.id"], name=op.f("fk_document_participants_document_id_documents")
         ),
@@ -39,7 +40,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("document_participants", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_document_participants_participant", ["participant_id", "document_id"], unique=False
+            "ix_document_participants_readable",
+            ["participant_id", "can_read", "created_at_us", "document_id"],
+            unique=False,
         )
 
     op.create_table(
@@ -83,20 +86,26 @@ def _backfill() -> None:
         conn.execute(
             sa.text("INSERT INTO document_tags (document_id, tag) VALUES (:document_id, :tag)"), tags
         )
-    actors = set()
-    for document_id, body in conn.execute(
-        sa.text("SELECT document_id, body FROM events WHERE name = 'ACTOR'")
-    ):
+    actors = {}
+    query = (
+        "SELECT e.document_id, e.body, d.created_at_us FROM events e JOIN documents d ON d.id = e.document_id"
+        " WHERE e.name = 'ACTOR'"
+    )
+    for document_id, body, created_at_us in conn.execute(sa.text(query)):
         participant_id = json.loads(body).get("participantId")
         if participant_id:
-            actors.add((document_id, participant_id))
+            actors[(document_id, participant_id)] = created_at_us
     if actors:
         conn.execute(
             sa.text(
-                "INSERT INTO document_participants (document_id, participant_id, permissions, can_read)"
-                " VALUES (:document_id, :participant_id, NULL, :can_read)"
+                "INSERT INTO document_participants"
+                " (document_id, participant_id, permissions, can_read, created_at_us)"
+                " VALUES (:document_id, :participant_id, NULL, :can_read, :created_at_us)"
             ),
-            [{"document_id": d, "participant_id": p, "can_read": False} for d, p in sorted(actors)],
+            [
+                {"document_id": d, "participant_id": p, "can_read": False, "created_at_us": created}
+                for (d, p), created in sorted(actors.items())
+            ],
         )
 
 
@@ -112,7 +121,7 @@ def downgrade() -> None:
 
     op.drop_table("document_tags")
     with op.batch_alter_table("document_participants", schema=None) as batch_op:
-        batch_op.drop_index("ix_document_participants_participant")
+        batch_op.drop_index("ix_document_participants_readable")
 
     op.drop_table("document_participants")
     # ### end Alembic commands ###
