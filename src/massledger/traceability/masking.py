@@ -7,9 +7,10 @@
 - Participants' ``taxId``, ``email``, ``mobileNumber`` and ``telephoneNumber`` are always masked, wherever a
   participant appears (participant, primaryParticipant, author, every event's participant and author).
 - Coordinates (addresses, and attributes named ``…Latitude``/``…Longitude``) are rounded to one decimal.
-- Participants whose data is private by default — an ACTOR on the document labels them Waste Generator or
-  Hauler, or carries ``preserveSensitiveData: true`` — also get their names masked, and every address they
-  use is reduced to ``id``, ``city``, ``countryState`` and ``countryCode``.
+- Participants whose data is private by default — an ACTOR on the document or on one of its ancestors
+  (``parentDocumentId`` chain) labels them Waste Generator or Hauler, or carries
+  ``preserveSensitiveData: true`` — also get their names masked, and every address they use is reduced to
+  ``id``, ``city``, ``countryState`` and ``countryCode``.
 - Integration details are dropped: ``author.clientId``, events' ``deduplicationId`` and ``permissions``."""
 
 from __future__ import annotations
@@ -58,14 +59,15 @@ def role_key(label: str | None) -> str:
 
 
 def private_participants(events: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Participants whose data is private by default on this document (public or private ACTORs alike)."""
+    """Participants whose data is private by default, from ACTOR events public or not (rendered events
+    name ``participant.id``, stored ones ``participantId``)."""
     found = set()
     for event in events:
-        participant = event.get("participant") or {}
-        if event.get("name") != "ACTOR" or not participant.get("id"):
+        participant_id = (event.get("participant") or {}).get("id") or event.get("participantId")
+        if event.get("name") != "ACTOR" or not participant_id:
             continue
         if role_key(event.get("label")) in PRIVATE_ROLES or event.get("preserveSensitiveData"):
-            found.add(participant["id"])
+            found.add(participant_id)
     return found
 
 
@@ -132,10 +134,12 @@ class _Masker:
         return masked
 
 
-def public_view(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The masked copy of a rendered document (GET /documents/{id} shape) for GET /public/documents/{id}."""
+def public_view(document: Mapping[str, Any], inherited_private: Iterable[str] = ()) -> dict[str, Any]:
+    """The masked copy of a rendered document (GET /documents/{id} shape) for GET /public/documents/{id}.
+    ``inherited_private``: participants private on an ancestor (a SPLIT/OUTPUT child inherits the
+    source's participant, whose role was declared on the source)."""
     events = document.get("events") or []
-    private = private_participants(events)
+    private = private_participants(events) | set(inherited_private)
     private_addresses = set()
     participant = document.get("participant") or {}
     if participant.get("id") in private and (document.get("address") or {}).get("id"):

@@ -251,7 +251,7 @@ def _encode_cursor(row: Mapping[str, Any]) -> str:
 def _decode_cursor(cursor: str) -> tuple[int, str]:
     try:
         created_us, document_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if isinstance(created_us, int) and not isinstance(created_us, bool) and isinstance(document_id, str):
+        if type(created_us) is int and 0 <= created_us < 2**63 and isinstance(document_id, str):
             return created_us, document_id
     except (ValueError, TypeError):
         pass
@@ -319,4 +319,10 @@ def get_public_document(conn: Connection, document_id: str) -> dict[str, Any]:
     document = store.get_document(conn, document_id)
     if document is None or not document["is_public"]:
         raise NotFound(f"Document {document_id} was not found")
-    return masking.public_view(load_view(conn, document))
+    inherited: set[str] = set()
+    ancestor = document["parent_document_id"]
+    while ancestor is not None:
+        inherited |= masking.private_participants(store.actor_bodies(conn, ancestor))
+        parent = store.get_document(conn, ancestor)
+        ancestor = parent["parent_document_id"] if parent is not None else None
+    return masking.public_view(load_view(conn, document), inherited)

@@ -130,6 +130,13 @@ def related_document_ids(conn: Connection, document_id: str) -> list[str]:
     return list(found)
 
 
+_ACTORS = raw.Sql("SELECT body FROM events WHERE document_id = :document_id AND name = 'ACTOR' ORDER BY seq")
+
+
+def actor_bodies(conn: Connection, document_id: str) -> list[dict[str, Any]]:
+    return [orjson.loads(body) for (body,) in raw.fetch_all(conn, _ACTORS, {"document_id": document_id})]
+
+
 def update_document(conn: Connection, document_id: str, values: dict[str, Any]) -> None:
     columns = tuple(sorted(values))
     statement = _updates.get(columns)
