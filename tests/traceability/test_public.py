@@ -140,7 +140,7 @@ def test_public_responses_never_contain_private_data(app_client: TestClient, api
     )
     assert related.status_code == 201
     private_ids = {related.json()["eventId"]}
-    for document_id in public + [unlisted, private, hidden_later]:
+    for document_id in [*public, unlisted, private, hidden_later]:
         for event in api.get(f"/documents/{document_id}").json()["events"]:
             if not event["isPublic"]:
                 private_ids.add(event["id"])
