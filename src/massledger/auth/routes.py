@@ -110,6 +110,8 @@ async def issue_token(request: Request, response: Response) -> Any:
         credentials = (form["client_id"], form["client_secret"])
     if credentials is None:
         raise OAuthError(401, "unauthorized", "invalid_client", "Client authentication required (HTTP Basic)")
+    if "\x00" in credentials[0]:  # no client id holds NUL, and PostgreSQL text cannot be queried with it
+        raise OAuthError(401, "unauthorized", "invalid_client", "Unknown client or wrong client secret")
     state = request.app.state
     principal: Principal | None = await state.database.read(service.authenticate, state.pepper, *credentials)
     if principal is None:
