@@ -146,6 +146,8 @@ class _Append:
             missing = [related for related in self.relations if related not in self.documents]
             if missing:
                 self.documents.update(store.get_documents(self.conn, missing, data_set, lock=True))
+            # Relations are only ever written inside one data set; keep the invariant explicit.
+            self.relations = [related for related in self.relations if related in self.documents]
         return self.stream(document_id)
 
     def stream(self, document_id: str) -> _Stream:
