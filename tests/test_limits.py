@@ -55,10 +55,10 @@ def test_the_101st_event_is_refused_single_and_batch(api: Api, db: Database) -> 
     single = api.post(f"/documents/{document_id}/events", json=event_body("One too many"))
     assert single.status_code == 400
     assert _error(single)["code"] == "validationError"
-    assert _error(single)["message"] == "name: a document holds at most 100 events"
+    assert _error(single)["message"] == f"name: document {document_id} holds at most 100 events"
     batch = api.post("/documents/events", json={"documentId": document_id, "events": [event_body("X")]})
     assert batch.status_code == 400
-    assert _error(batch)["message"] == "events[0].name: a document holds at most 100 events"
+    assert _error(batch)["message"] == f"events[0].name: document {document_id} holds at most 100 events"
     assert len(api.get(f"/documents/{document_id}").json()["events"]) == 100
 
 
@@ -81,7 +81,7 @@ def test_the_limit_is_a_setting(settings: Settings, factory: Factory) -> None:
         assert api.post(f"/documents/{document_id}/events", json=event_body()).status_code == 201
         assert api.post(f"/documents/{document_id}/events", json=event_body()).status_code == 201
         third = api.post(f"/documents/{document_id}/events", json=event_body())
-        assert _error(third)["message"] == "name: a document holds at most 2 events"
+        assert _error(third)["message"] == f"name: document {document_id} holds at most 2 events"
 
 
 # -- rate limits ------------------------------------------------------------------------------------------

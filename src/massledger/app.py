@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(traceability_routes.router)
     app.include_router(traceability_routes.router, prefix="/v1", include_in_schema=False)
+    app.include_router(traceability_routes.public_router)
+    app.include_router(traceability_routes.public_router, prefix="/v1", include_in_schema=False)
     app.include_router(attachment_routes.router)
     app.include_router(attachment_routes.router, prefix="/v1", include_in_schema=False)
     app.include_router(attachment_routes.signed_router)

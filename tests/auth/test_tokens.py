@@ -58,6 +58,8 @@ def test_token_errors(app_client: TestClient, factory: Factory) -> None:
     assert wrong_secret.json()["error"] == "invalid_client"
     unknown = app_client.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=("x", "y"))
     assert unknown.status_code == 401
+    nul = app_client.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=("a\x00b", "y"))
+    assert nul.status_code == 401
     no_auth = app_client.post("/oauth2/token", data={"grant_type": "client_credentials"})
     assert no_auth.status_code == 401
     grant = app_client.post(

@@ -48,6 +48,22 @@ def test_quick_start_with_the_sdk(live_server: LiveServer, live: httpx.Client, f
     assert document.status == "CLOSED" and document.currentValue == 10
 
 
+def test_listing_pages_with_the_sdk(live_server: LiveServer, live: httpx.Client, factory: Factory) -> None:
+    creds = factory.client()
+    with Client(live_server.url, creds.client_id, creds.client_secret) as client:
+        created = [client.documents.create(document_body(tags=["sdk"])).id for _ in range(5)]
+        client.documents.create(document_body())
+        assert [d.id for d in client.documents.iterate(tag="sdk", limit=2)] == created
+        first = client.documents.list(tag="sdk", limit=3)
+        assert len(first.documents) == 3 and first.nextCursor is not None
+
+    async def collect() -> list[str]:
+        async with AsyncClient(live_server.url, creds.client_id, creds.client_secret) as client:
+            return [d.id async for d in client.documents.iterate(tag="sdk", limit=4)]
+
+    assert asyncio.run(collect()) == created
+
+
 def test_typed_errors(live_server: LiveServer, live: httpx.Client, factory: Factory) -> None:
     creds = factory.client(scopes=["documents:read"])
     with Client(live_server.url, creds.client_id, creds.client_secret, retry=FAST) as client:

@@ -17,11 +17,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from massledger.canonical import canonical_json
 from massledger.ids import format_timestamp
 from massledger.methodology.graph import DocumentGraph
 from massledger.traceability.projection import DocumentState, apply_event, format_decimal
 from massledger.traceability.schemas import DocumentCreate, EventIn
+
+_EVENT = TypeAdapter(EventIn)
 
 NOW = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 _NAMESPACE = uuid.UUID("0b7cf4b9-5d61-4a8e-9a51-0c2f3b1d7e21")
@@ -450,7 +454,9 @@ def render(request: DocumentRequest, data_set: str = "TEST") -> dict[str, Any]:
     )
     events = []
     for index, raw in enumerate(request.events):
-        item = EventIn.model_validate(raw)
+        item = _EVENT.validate_python(raw)
+        value = getattr(item, "value", None)
+        related = getattr(item, "relatedDocument", None)
         attributes = []
         for attribute in item.metadata.attributes if item.metadata else []:
             rendered: dict[str, Any] = {
@@ -473,19 +479,19 @@ def render(request: DocumentRequest, data_set: str = "TEST") -> dict[str, Any]:
             "participant": _resolve(item.participant, item.participantId, "participant"),
             "address": _resolve(item.address, item.addressId, "address"),
             "author": author,
-            "value": _number(item.value),
-            "relatedDocument": item.relatedDocument.model_dump(mode="json") if item.relatedDocument else None,
-            "target": item.target,
-            "updates": item.updates,
+            "value": _number(value),
+            "relatedDocument": related.model_dump(mode="json") if related else None,
+            "target": getattr(item, "target", None),
+            "updates": getattr(item, "updates", None),
             "tags": item.tags or [],
             "attachments": [a.model_dump(mode="json") for a in item.attachments or []],
-            "propagateEvent": item.propagateEvent,
+            "propagateEvent": getattr(item, "propagateEvent", None),
             "propagatedFrom": None,
             "preserveSensitiveData": item.preserveSensitiveData,
             "deduplicationId": item.deduplicationId,
             "createdAt": format_timestamp(item.externalCreatedAt),
         }
-        projected = {**body, "value": format_decimal(item.value) if item.value is not None else None}
+        projected = {**body, "value": format_decimal(value) if value is not None else None}
         state = apply_event(state, projected, 0, "")
         events.append(body)
     return {

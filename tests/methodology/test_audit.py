@@ -1,5 +1,7 @@
 from datetime import UTC, datetime
 
+from pydantic import TypeAdapter
+
 from massledger.methodology.audit import audit_event_bodies, audit_methodology, audit_result
 from massledger.methodology.graph import Document
 from massledger.methodology.methodologies import evaluate
@@ -11,7 +13,7 @@ def test_audit_events_are_valid_api_bodies_and_read_back() -> None:
     evaluation = evaluate("bold-carbon", b.graph())
     bodies = audit_event_bodies(evaluation, datetime(2025, 7, 1, 12, tzinfo=UTC))
     for body in bodies:
-        EventIn.model_validate(body)
+        TypeAdapter(EventIn).validate_python(body)
     assert len(bodies) == 22  # methodology, 20 rules, verdict
     rule_event = bodies[-2]["metadata"]["attributes"]
     assert {a["name"]: a["value"] for a in rule_event}["Rule Result Details"][

@@ -65,6 +65,14 @@ SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
         event_body("Note"),
         {"owner": 201, "other_organization": 403, "other_data_set": 404},
     ),
+    # A listing of readable documents: other callers get 200 with their own (empty) list.
+    ("GET", "/documents"): lambda w: Target(
+        "/documents", expected={"owner": 200, "other_organization": 200, "other_data_set": 200}
+    ),
+    ("GET", "/public/documents"): lambda w: Target("/public/documents", expected={"public": 200}),
+    ("GET", "/public/documents/{id}"): lambda w: Target(
+        f"/public/documents/{w.document_id}", expected={"public": 200}
+    ),
     ("POST", "/documents/events"): lambda w: Target(
         "/documents/events",
         {"documentId": w.document_id, "events": [event_body("Note")]},

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.traceability.helpers import ago, document_body, event_body
+from tests.traceability.helpers import ago, document_body, event_body, logical_events
 
 
 def _document(api: Api) -> str:
@@ -76,20 +76,36 @@ def test_value_sets_current_value_exactly(api: Api) -> None:
 
 
 def test_close_then_only_relations_and_cancel_then_nothing(api: Api) -> None:
-    document_id = _document(api)
-    assert api.post(f"/documents/{document_id}/events", json=event_body("CLOSE")).status_code == 201
-    assert api.get(f"/documents/{document_id}").json()["status"] == "CLOSED"
-    refused = api.post(f"/documents/{document_id}/events", json=event_body("Weighing", value=1))
-    assert refused.status_code == 409
-    assert refused.json()["errors"][0]["code"] == "conflictError"
-    assert "CLOSED" in refused.json()["errors"][0]["message"]
+    related = _document(api)
+    closed = _document(api)
+    api.post(f"/documents/{closed}/events", json=event_body("Weighing", value=100))
+    assert api.post(f"/documents/{closed}/events", json=event_body("CLOSE")).status_code == 201
+    assert api.get(f"/documents/{closed}").json()["status"] == "CLOSED"
+    for name, body in logical_events(related).items():
+        response = api.post(f"/documents/{closed}/events", json=body)
+        if name in ("RELATED", "LINK", "OUTPUT"):
+            assert response.status_code == 201, (name, response.text)
+        else:
+            assert response.status_code == 409, (name, response.text)
+            error = response.json()["errors"][0]
+            assert error["code"] == "conflictError" and "CLOSED" in error["message"], name
+    after_close = api.get(f"/documents/{closed}").json()
+    assert [e["name"] for e in after_close["events"]] == ["Weighing", "CLOSE", "RELATED", "LINK", "OUTPUT"]
+    assert after_close["currentValue"] == 100 and after_close["isPubliclySearchable"] is True
 
-    other = _document(api)
-    assert api.post(f"/documents/{other}/events", json=event_body("CANCEL")).status_code == 201
-    assert api.get(f"/documents/{other}").json()["status"] == "CANCELLED"
-    for name in ("Weighing", "RELATED", "CLOSE"):
-        refused = api.post(f"/documents/{other}/events", json=event_body(name))
-        assert refused.status_code == 409 and "CANCELLED" in refused.json()["errors"][0]["message"]
+    cancelled = _document(api)
+    api.post(f"/documents/{cancelled}/events", json=event_body("Weighing", value=100))
+    assert api.post(f"/documents/{cancelled}/events", json=event_body("CANCEL")).status_code == 201
+    assert api.get(f"/documents/{cancelled}").json()["status"] == "CANCELLED"
+    for name, body in logical_events(related).items():
+        for response in (
+            api.post(f"/documents/{cancelled}/events", json=body),
+            api.post("/documents/events", json={"documentId": cancelled, "events": [body]}),
+        ):
+            assert response.status_code == 409, (name, response.text)
+            error = response.json()["errors"][0]
+            assert error["code"] == "conflictError" and "CANCELLED" in error["message"], name
+    assert len(api.get(f"/documents/{cancelled}").json()["events"]) == 2
 
 
 def test_metadata_attributes_round_trip(api: Api) -> None:

@@ -11,10 +11,11 @@ from sqlalchemy import Connection
 from massledger.attachments import store
 from massledger.attachments.schemas import Attachment, UploadRequest, check_file_name
 from massledger.auth.tokens import Principal
-from massledger.errors import Conflict, NotFound, ValidationFailed
+from massledger.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from massledger.ids import nanoid, now_us, us_to_iso
 from massledger.traceability import permissions
 from massledger.traceability import store as documents
+from massledger.traceability.service import access_of
 
 
 class AttachmentRef(Protocol):
@@ -30,13 +31,14 @@ def _writable_document(conn: Connection, principal: Principal, document_id: str)
     document = permissions.check_visible(
         documents.get_document(conn, document_id, lock=True), principal, document_id
     )
-    permissions.check_writable(document, principal)
+    if not access_of(conn, document, principal).can_write_some_event:
+        raise Forbidden(f"Your organization may not add files to document {document_id}")
     return document
 
 
 def _readable_document(conn: Connection, principal: Principal, document_id: str) -> Mapping[str, Any]:
     document = permissions.check_visible(documents.get_document(conn, document_id), principal, document_id)
-    permissions.check_readable(document, principal)
+    permissions.check_readable(document, access_of(conn, document, principal))
     return document
 
 

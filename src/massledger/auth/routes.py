@@ -109,6 +109,8 @@ async def issue_token(request: Request, response: Response) -> Any:
         credentials = (form["client_id"], form["client_secret"])
     if credentials is None:
         raise OAuthError(401, "unauthorized", "invalid_client", "Client authentication required (HTTP Basic)")
+    if "\x00" in credentials[0]:  # no client id holds NUL, and PostgreSQL text cannot be queried with it
+        raise OAuthError(401, "unauthorized", "invalid_client", "Unknown client or wrong client secret")
     state = request.app.state
     # Before the secret check: a flood of token requests for one client id never reaches the database.
     state.rate_limiter.hit(

@@ -18,6 +18,7 @@ class DocumentCreated(Model):
 class EventCreated(Model):
     documentId: str
     eventId: str
+    targetDocumentId: str | None = None
 
 
 class BatchEventResult(Model):
@@ -28,6 +29,24 @@ class BatchEventResult(Model):
 class BatchCreated(Model):
     documentId: str
     events: list[BatchEventResult]
+
+
+class DocumentSummary(Model):
+    id: str
+    category: str
+    type: str
+    status: str
+    currentValue: float
+    createdAt: str
+    subtype: str | None = None
+    externalId: str | None = None
+    parentDocumentId: str | None = None
+    tags: list[str] = []
+
+
+class DocumentPage(Model):
+    documents: list[DocumentSummary]
+    nextCursor: str | None = None
 
 
 class Event(Model):
@@ -43,6 +62,8 @@ class Event(Model):
     address: dict[str, Any] | None = None
     relatedDocument: dict[str, Any] | None = None
     target: dict[str, Any] | None = None
+    targetDocumentId: str | None = None
+    propagatedFrom: dict[str, Any] | None = None
     tags: list[str] = []
 
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from massledger.client._call import Call
-from massledger.client.models import BatchCreated, Document, DocumentCreated, EventCreated
+from massledger.client.models import (
+    BatchCreated,
+    Document,
+    DocumentCreated,
+    DocumentPage,
+    DocumentSummary,
+    EventCreated,
+)
 
 if TYPE_CHECKING:
     from massledger.client._client import AsyncClient, Client
@@ -37,6 +45,11 @@ class _DocumentCalls:
         return Call("GET", f"/documents/{document_id}", parse=lambda r: Document.model_validate(r.json()))
 
     @staticmethod
+    def list(filters: dict[str, Any]) -> Call[DocumentPage]:
+        params = {key: value for key, value in filters.items() if value is not None}
+        return Call("GET", "/documents", params=params, parse=lambda r: DocumentPage.model_validate(r.json()))
+
+    @staticmethod
     def append(document_id: str, event: dict[str, Any], deduplication_id: str | None) -> Call[EventCreated]:
         return Call(
             "POST",
@@ -47,7 +60,7 @@ class _DocumentCalls:
         )
 
     @staticmethod
-    def append_batch(document_id: str, events: list[dict[str, Any]]) -> Call[BatchCreated]:
+    def append_batch(document_id: str, events: Sequence[dict[str, Any]]) -> Call[BatchCreated]:
         return Call(
             "POST",
             "/documents/events",
@@ -68,12 +81,25 @@ class Documents:
     def get(self, document_id: str) -> Document:
         return self._client.execute(_DocumentCalls.get(document_id))
 
+    def list(self, **filters: Any) -> DocumentPage:
+        """One page of the documents the caller may read (filters as in GET /documents, plus cursor)."""
+        return self._client.execute(_DocumentCalls.list(filters))
+
+    def iterate(self, **filters: Any) -> Iterator[DocumentSummary]:
+        """Every readable document matching the filters, page after page."""
+        while True:
+            page = self.list(**filters)
+            yield from page.documents
+            if page.nextCursor is None:
+                return
+            filters["cursor"] = page.nextCursor
+
     def append(
         self, document_id: str, event: dict[str, Any], *, deduplication_id: str | None = None
     ) -> EventCreated:
         return self._client.execute(_DocumentCalls.append(document_id, event, deduplication_id))
 
-    def append_batch(self, document_id: str, events: list[dict[str, Any]]) -> BatchCreated:
+    def append_batch(self, document_id: str, events: Sequence[dict[str, Any]]) -> BatchCreated:
         """Append events all or nothing; each event gets a deduplicationId unless it has one."""
         return self._client.execute(_DocumentCalls.append_batch(document_id, events))
 
@@ -88,10 +114,22 @@ class AsyncDocuments:
     async def get(self, document_id: str) -> Document:
         return await self._client.execute(_DocumentCalls.get(document_id))
 
+    async def list(self, **filters: Any) -> DocumentPage:
+        return await self._client.execute(_DocumentCalls.list(filters))
+
+    async def iterate(self, **filters: Any) -> AsyncIterator[DocumentSummary]:
+        while True:
+            page = await self.list(**filters)
+            for summary in page.documents:
+                yield summary
+            if page.nextCursor is None:
+                return
+            filters["cursor"] = page.nextCursor
+
     async def append(
         self, document_id: str, event: dict[str, Any], *, deduplication_id: str | None = None
     ) -> EventCreated:
         return await self._client.execute(_DocumentCalls.append(document_id, event, deduplication_id))
 
-    async def append_batch(self, document_id: str, events: list[dict[str, Any]]) -> BatchCreated:
+    async def append_batch(self, document_id: str, events: Sequence[dict[str, Any]]) -> BatchCreated:
         return await self._client.execute(_DocumentCalls.append_batch(document_id, events))

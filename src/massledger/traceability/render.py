@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from massledger.ids import us_to_iso
 
 
@@ -21,6 +23,12 @@ def render_author(author: dict[str, Any], people: dict[str, dict[str, Any]]) -> 
     rendered = {key: value for key, value in participant.items() if key != "id"}
     rendered.update(participantId=author["participantId"], clientId=author.get("clientId"))
     return rendered
+
+
+def _target(target: dict[str, Any] | None) -> dict[str, Any] | None:
+    if target is None:
+        return None
+    return {**target, "value": _number(target.get("value"))}
 
 
 def render_event(
@@ -41,8 +49,11 @@ def render_event(
         "author": render_author(body["author"], people),
         "value": _number(body.get("value")),
         "relatedDocument": body.get("relatedDocument"),
-        "target": body.get("target"),
+        "target": _target(body.get("target")),
+        "targetDocumentId": body.get("targetDocumentId"),
         "updates": body.get("updates"),
+        "permissions": body.get("permissions"),
+        "backLinkOf": body.get("backLinkOf"),
         "tags": body.get("tags") or [],
         "attachments": body.get("attachments") or [],
         "propagateEvent": body.get("propagateEvent"),
@@ -87,4 +98,31 @@ def render_document(
         "primaryParticipant": participant,
         "author": render_author(creation["author"], people),
         "events": [render_event(body, people, places) for body in event_bodies],
+    }
+
+
+def render_summary(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A listing item: the document without its events (seed 001 names)."""
+    creation = orjson.loads(row["body"])
+    return {
+        "id": row["id"],
+        "category": row["category"],
+        "type": row["type"],
+        "subtype": row["subtype"],
+        "status": row["status"],
+        "currentValue": _number(row["current_value"]),
+        "measurementUnit": row["measurement_unit"],
+        "isPublic": row["is_public"],
+        "isPubliclySearchable": row["is_publicly_searchable"],
+        "externalId": row["external_id"],
+        "externalCreatedAt": creation["externalCreatedAt"],
+        "createdAt": us_to_iso(row["created_at_us"]),
+        "updatedAt": us_to_iso(row["updated_at_us"]),
+        "dataSetName": row["data_set"],
+        "parentDocumentId": row["parent_document_id"],
+        "participantId": row["participant_id"],
+        "title": creation.get("title"),
+        "shortTitle": creation.get("shortTitle"),
+        "tags": creation.get("tags") or [],
+        "eventCount": row["event_count"],
     }

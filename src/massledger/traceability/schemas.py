@@ -13,9 +13,11 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     JsonValue,
     Strict,
+    Tag,
     model_validator,
 )
 
@@ -61,7 +63,7 @@ Coordinate = Annotated[float, BeforeValidator(_json_number), Field(allow_inf_nan
 StrictBool = Annotated[bool, Strict()]
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 Identifier = Annotated[str, Field(min_length=1, max_length=200)]
-Tag = Annotated[str, Field(min_length=1, max_length=200)]
+TagText = Annotated[str, Field(min_length=1, max_length=200)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
@@ -145,7 +147,7 @@ class DocumentCreate(_HasParticipantAndAddress):
     isPublic: StrictBool
     isPubliclySearchable: StrictBool
     deduplicationId: Identifier | None = None
-    tags: Annotated[list[Tag], Field(max_length=100)] | None = None
+    tags: Annotated[list[TagText], Field(max_length=100)] | None = None
     title: ShortText | None = None
     shortTitle: ShortText | None = None
     measurementUnit: Annotated[str, Field(min_length=1, max_length=20)] = "kg"
@@ -165,7 +167,9 @@ class RelatedDocumentIn(_Input):
     category: ShortText | None = None
     type: ShortText | None = None
     subtype: ShortText | None = None
-    bidirectional: StrictBool | None = None
+    bidirectional: StrictBool | None = Field(
+        default=None, description="RELATED/LINK: false records the link on this document only."
+    )
 
 
 class AttachmentIn(_Input):
@@ -174,28 +178,216 @@ class AttachmentIn(_Input):
     isPublic: StrictBool | None = None
 
 
-class EventIn(_HasParticipantAndAddress):
-    name: ShortText
+# -- logical events ----------------------------------------------------------------------------------------
+
+ACTOR, CLOSE, CANCEL, RELATED, LINK, UPDATE, SPLIT, OUTPUT = (
+    "ACTOR",
+    "CLOSE",
+    "CANCEL",
+    "RELATED",
+    "LINK",
+    "UPDATE",
+    "SPLIT",
+    "OUTPUT",
+)
+LOGICAL_EVENT_NAMES = (ACTOR, CLOSE, CANCEL, RELATED, LINK, UPDATE, SPLIT, OUTPUT)
+RELATION_EVENT_NAMES = frozenset({RELATED, LINK})
+
+
+class EventNamesIn(_Input):
+    eventNames: Annotated[list[ShortText], Field(min_length=1, max_length=100)]
+
+
+class PermissionCondition(_Input):
+    in_: EventNamesIn = Field(alias="$in")
+
+
+class PermissionStatement(_Input):
+    """carrot.md §1.9. A condition limits WRITE to the listed event names; READ is of the whole document."""
+
+    effect: Literal["ALLOW", "DENY"]
+    actions: Annotated[list[Literal["READ", "WRITE"]], Field(min_length=1, max_length=2)]
+    condition: PermissionCondition | None = None
+
+
+Statements = Annotated[list[PermissionStatement], Field(max_length=50)]
+# A list applies to the ACTOR event's participant; the keyed form names participants explicitly.
+PermissionsIn = Statements | Annotated[dict[Identifier, Statements], Field(min_length=1, max_length=100)]
+
+
+class VisibilityUpdates(_Input):
+    isPublic: StrictBool | None = None
+    isPubliclySearchable: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> VisibilityUpdates:
+        if self.isPublic is None and self.isPubliclySearchable is None:
+            raise ValueError("send isPublic and/or isPubliclySearchable")
+        return self
+
+
+class TargetIn(_HasParticipantAndAddress):
+    """The child document a SPLIT or OUTPUT creates. Category, measurement unit, participant and address
+    default to the source document's."""
+
+    category: ShortText | None = None
+    type: ShortText
+    subtype: ShortText | None = None
+    value: Mass
+    externalId: Identifier | None = None
+    externalCreatedAt: Timestamp
+    isPublic: StrictBool
+    isPubliclySearchable: StrictBool
+    title: ShortText | None = None
+    shortTitle: ShortText | None = None
+    tags: Annotated[list[TagText], Field(max_length=100)] | None = None
+    measurementUnit: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+
+
+class _EventCommon(_HasParticipantAndAddress):
     externalCreatedAt: Timestamp
     isPublic: StrictBool
     label: ShortText | None = None
     externalId: Identifier | None = None
     metadata: MetadataIn | None = None
-    value: Mass | None = None
-    relatedDocument: RelatedDocumentIn | None = None
-    target: dict[str, JsonValue] | None = None
-    updates: dict[str, JsonValue] | None = None
-    permissions: JsonValue = None
-    tags: Annotated[list[Tag], Field(max_length=100)] | None = None
+    tags: Annotated[list[TagText], Field(max_length=100)] | None = None
     attachments: Annotated[list[AttachmentIn], Field(max_length=50)] | None = None
-    propagateEvent: StrictBool | None = None
     preserveSensitiveData: StrictBool | None = None
     deduplicationId: Identifier | None = None
+
+
+class ActorEvent(_EventCommon):
+    """Gives the event's participant a role (`label`) on the document; `permissions` (creating organization
+    only) set what that participant may read and write. Latest ACTOR with permissions wins."""
+
+    name: Literal["ACTOR"]
+    label: ShortText
+    permissions: PermissionsIn | None = None
+    relatedDocument: RelatedDocumentIn | None = None
+    propagateEvent: StrictBool | None = None
+
+
+class CloseEvent(_EventCommon):
+    """Afterwards only RELATED, LINK and OUTPUT are accepted."""
+
+    name: Literal["CLOSE"]
+
+
+class CancelEvent(_EventCommon):
+    """Afterwards nothing is accepted."""
+
+    name: Literal["CANCEL"]
+
+
+class RelatedEvent(_EventCommon):
+    """Links this document to another of the same data set; written on both unless bidirectional is false."""
+
+    name: Literal["RELATED", "LINK"]
+    relatedDocument: RelatedDocumentIn
+
+
+class UpdateEvent(_EventCommon):
+    """Changes the document's visibility, nothing else."""
+
+    name: Literal["UPDATE"]
+    updates: VisibilityUpdates
+
+
+class SplitEvent(_EventCommon):
+    """Moves `target.value` out of this document's currentValue into a new child document."""
+
+    name: Literal["SPLIT"]
+    target: TargetIn
+
+
+class OutputEvent(_EventCommon):
+    """Creates a downstream child document from `target`; this document's value is unchanged."""
+
+    name: Literal["OUTPUT"]
+    target: TargetIn
+
+
+class CustomEvent(_EventCommon):
+    """Any other name (Pick-up, Weighing, ...). `value` re-weighs the document (sets its currentValue)."""
+
+    name: Annotated[ShortText, Field(json_schema_extra={"not": {"enum": list(LOGICAL_EVENT_NAMES)}})]
+    value: Mass | None = None
+    relatedDocument: RelatedDocumentIn | None = None
+    propagateEvent: StrictBool | None = None
+
+
+# Tags carry brackets so error paths leave them out (see http._field_path): "events[2].label".
+_TAGS = {name: f"event[{name}]" for name in LOGICAL_EVENT_NAMES}
+_TAGS[LINK] = _TAGS[RELATED]
+_CUSTOM_TAG = "event[CUSTOM]"
+
+
+def _event_kind(value: Any) -> str:
+    name = value.get("name") if isinstance(value, dict) else getattr(value, "name", None)
+    return _TAGS.get(name, _CUSTOM_TAG) if isinstance(name, str) else _CUSTOM_TAG
+
+
+EventIn = Annotated[
+    Annotated[ActorEvent, Tag(_TAGS[ACTOR])]
+    | Annotated[CloseEvent, Tag(_TAGS[CLOSE])]
+    | Annotated[CancelEvent, Tag(_TAGS[CANCEL])]
+    | Annotated[RelatedEvent, Tag(_TAGS[RELATED])]
+    | Annotated[UpdateEvent, Tag(_TAGS[UPDATE])]
+    | Annotated[SplitEvent, Tag(_TAGS[SPLIT])]
+    | Annotated[OutputEvent, Tag(_TAGS[OUTPUT])]
+    | Annotated[CustomEvent, Tag(_CUSTOM_TAG)],
+    Discriminator(_event_kind),
+]
+AnyEvent = (
+    ActorEvent
+    | CloseEvent
+    | CancelEvent
+    | RelatedEvent
+    | UpdateEvent
+    | SplitEvent
+    | OutputEvent
+    | CustomEvent
+)
 
 
 class EventBatch(_Input):
     documentId: Identifier
     events: Annotated[list[EventIn], Field(min_length=1, max_length=100)]
+
+
+# -- listing -----------------------------------------------------------------------------------------------
+
+
+def _no_nul(value: str) -> str:
+    # JSON bodies are checked in http.parse_json_body; query strings here (PostgreSQL text cannot hold NUL).
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+QueryText = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_no_nul)]
+
+
+class DocumentFilters(_Input):
+    """Query parameters of GET /documents and GET /public/documents. Unknown parameters are refused."""
+
+    category: QueryText | None = None
+    type: QueryText | None = None
+    subtype: QueryText | None = None
+    status: Literal["OPEN", "CLOSED", "CANCELLED"] | None = None
+    tag: QueryText | None = None
+    participantId: QueryText | None = None
+    externalId: QueryText | None = None
+    createdAfter: Timestamp | None = Field(default=None, description="createdAt >= this (inclusive)")
+    createdBefore: Timestamp | None = Field(default=None, description="createdAt < this (exclusive)")
+    externalCreatedAfter: Timestamp | None = Field(default=None, description="inclusive")
+    externalCreatedBefore: Timestamp | None = Field(default=None, description="exclusive")
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    cursor: QueryText | None = Field(default=None, description="nextCursor of the previous page (opaque)")
+
+
+class PublicDocumentFilters(DocumentFilters):
+    dataSetName: Literal["TEST", "PROD"] | None = None
 
 
 # -- responses -------------------------------------------------------------------------------------------
@@ -208,6 +400,7 @@ class DocumentCreated(BaseModel):
 class EventCreated(BaseModel):
     documentId: str
     eventId: str
+    targetDocumentId: str | None = Field(default=None, description="The child a SPLIT/OUTPUT created")
 
 
 class BatchEventResult(BaseModel):
@@ -249,3 +442,33 @@ class DocumentView(BaseModel):
     title: str | None
     type: str
     updatedAt: str
+
+
+class DocumentSummary(BaseModel):
+    """One item of GET /documents and GET /public/documents: the document without its events."""
+
+    id: str
+    category: str
+    type: str
+    subtype: str | None
+    status: Literal["OPEN", "CLOSED", "CANCELLED"]
+    currentValue: float
+    measurementUnit: str
+    isPublic: bool
+    isPubliclySearchable: bool
+    externalId: str | None
+    externalCreatedAt: str
+    createdAt: str
+    updatedAt: str
+    dataSetName: str
+    parentDocumentId: str | None
+    participantId: str
+    title: str | None
+    shortTitle: str | None
+    tags: list[str]
+    eventCount: int
+
+
+class DocumentPage(BaseModel):
+    documents: list[DocumentSummary]
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")

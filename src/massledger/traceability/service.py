@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 
-from massledger.attachments.service import event_attachments
 from massledger.auth.tokens import Principal
 from massledger.canonical import canonical_json, chain_hash, sha256_hex
 from massledger.errors import Conflict, NotFound, ValidationFailed
-from massledger.ids import datetime_to_us, format_timestamp, nanoid, new_uuid, now_us, us_to_iso
-from massledger.traceability import participants, permissions, store
+from massledger.ids import datetime_to_us, format_timestamp, new_uuid, us_to_iso
+from massledger.traceability import masking, participants, permissions, store
+from massledger.traceability.permissions import Access, SystemPrincipal
 from massledger.traceability.projection import (
-    ALLOWED_AFTER_CLOSE,
-    CANCELLED,
-    CLOSED,
     DocumentState,
-    apply_event,
-    format_decimal,
 )
-from massledger.traceability.render import render_document
-from massledger.traceability.schemas import AddressIn, DocumentCreate, EventIn, ParticipantIn
+from massledger.traceability.render import render_document, render_summary
+from massledger.traceability.schemas import (
+    AddressIn,
+    AnyEvent,
+    DocumentCreate,
+    DocumentFilters,
+    ParticipantIn,
+    PublicDocumentFilters,
+)
 
 GENESIS = "massledger:document:v1"
 
@@ -42,7 +46,7 @@ def request_hash(payload: Any) -> str:
     return sha256_hex(canonical_json(payload))
 
 
-def _author(principal: Principal) -> dict[str, str]:
+def author_of(principal: Principal) -> dict[str, str]:
     return {
         "participantId": principal.participant_id,
         "clientId": principal.client_id,
@@ -51,12 +55,12 @@ def _author(principal: Principal) -> dict[str, str]:
     }
 
 
-def _check_not_future(ctx: WriteContext, at_us: int, field: str) -> None:
+def check_not_future(ctx: WriteContext, at_us: int, field: str) -> None:
     if at_us > ctx.now_us + ctx.clock_skew_us:
         raise ValidationFailed(field, f"must not be in the future (server time {us_to_iso(ctx.now_us)})")
 
 
-def _participant_ref(
+def participant_ref(
     conn: Connection, data_set: str, inline: ParticipantIn | None, ref: str | None, field: str
 ) -> str | None:
     if inline is not None:
@@ -68,7 +72,7 @@ def _participant_ref(
     return ref
 
 
-def _address_ref(
+def address_ref(
     conn: Connection, data_set: str, inline: AddressIn | None, ref: str | None, field: str
 ) -> str | None:
     if inline is not None:
@@ -94,13 +98,13 @@ def create_document(conn: Connection, ctx: WriteContext, data: DocumentCreate) -
                 raise Conflict("deduplicationId: already used by this client for a different request")
             return stored
     external_us = datetime_to_us(data.externalCreatedAt)
-    _check_not_future(ctx, external_us, "externalCreatedAt")
-    participant_id = _participant_ref(conn, principal.data_set, data.participant, data.participantId, "")
-    address_id = _address_ref(conn, principal.data_set, data.address, data.addressId, "")
+    check_not_future(ctx, external_us, "externalCreatedAt")
+    participant_id = participant_ref(conn, principal.data_set, data.participant, data.participantId, "")
+    address_id = address_ref(conn, principal.data_set, data.address, data.addressId, "")
     creation = {
         "id": document_id,
         "dataSetName": principal.data_set,
-        "author": _author(principal),
+        "author": author_of(principal),
         "category": data.category,
         "type": data.type,
         "subtype": data.subtype,
@@ -155,12 +159,11 @@ def insert_new_document(conn: Connection, creation: dict[str, Any], principal: P
             "updated_at_us": now,
         },
     )
+    store.insert_tags(conn, creation["id"], creation["tags"])
     return genesis
 
 
 def timestamp_us(iso: str) -> int:
-    from datetime import datetime
-
     return datetime_to_us(datetime.fromisoformat(iso))
 
 
@@ -176,7 +179,7 @@ def state_of(document: Mapping[str, Any]) -> DocumentState:
     )
 
 
-def _attributes(event: EventIn) -> list[dict[str, Any]]:
+def attributes(event: AnyEvent) -> list[dict[str, Any]]:
     if event.metadata is None:
         return []
     result = []
@@ -194,126 +197,17 @@ def _attributes(event: EventIn) -> list[dict[str, Any]]:
     return result
 
 
-def append_events(
-    conn: Connection,
-    ctx: WriteContext,
-    document_id: str,
-    items: list[EventIn],
-    field: Callable[[int], str],
-) -> list[dict[str, Any]]:
-    """Append events in order, all or nothing. ``field(i)`` names item i in error messages."""
-    principal = ctx.principal
-    document = permissions.check_visible(
-        store.get_document(conn, document_id, lock=True), principal, document_id
-    )
-    permissions.check_writable(document, principal)
-    state = state_of(document)
-    # Stamped under the document lock, never behind the previous append: createdAt is arrival order.
-    recorded_us = max(now_us(), document["updated_at_us"])
-    results: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    for index, item in enumerate(items):
-        prefix = field(index)
-        event_id = nanoid()
-        result: dict[str, Any] = {"eventId": event_id, "targetDocumentId": None}
-        if item.deduplicationId is not None:
-            payload = {"documentId": document_id, "event": item.model_dump(mode="json")}
-            stored = store.claim_deduplication(
-                conn,
-                principal.client_id,
-                item.deduplicationId,
-                "event",
-                request_hash(payload),
-                {"documentId": document_id, **result},
-            )
-            if stored is not None:
-                if stored.get("__conflict__"):
-                    raise Conflict(
-                        f"{prefix}deduplicationId: already used by this client for a different request"
-                    )
-                results.append({"eventId": stored["eventId"], "targetDocumentId": stored["targetDocumentId"]})
-                continue
-        if state.status == CANCELLED:
-            raise Conflict(f"{prefix}name: document {document_id} is CANCELLED and accepts no more events")
-        if state.status == CLOSED and item.name not in ALLOWED_AFTER_CLOSE:
-            raise Conflict(
-                f"{prefix}name: document {document_id} is CLOSED; only RELATED, LINK and OUTPUT are accepted"
-            )
-        if state.event_count >= ctx.max_events_per_document:
-            raise ValidationFailed(
-                f"{prefix}name", f"a document holds at most {ctx.max_events_per_document} events"
-            )
-        external_us = datetime_to_us(item.externalCreatedAt)
-        _check_not_future(ctx, external_us, f"{prefix}externalCreatedAt")
-        if state.last_event_at_us is not None and external_us < state.last_event_at_us:
-            raise ValidationFailed(
-                f"{prefix}externalCreatedAt",
-                f"must be at or after the latest event of the document ({us_to_iso(state.last_event_at_us)})",
-            )
-        body = {
-            "id": event_id,
-            "documentId": document_id,
-            "seq": state.event_count + 1,
-            "name": item.name,
-            "label": item.label,
-            "externalCreatedAt": format_timestamp(item.externalCreatedAt),
-            "externalId": item.externalId,
-            "isPublic": item.isPublic,
-            "participantId": _participant_ref(
-                conn, principal.data_set, item.participant, item.participantId, prefix
-            ),
-            "addressId": _address_ref(conn, principal.data_set, item.address, item.addressId, prefix),
-            "author": _author(principal),
-            "metadata": {"attributes": _attributes(item)},
-            "value": format_decimal(item.value) if item.value is not None else None,
-            "relatedDocument": item.relatedDocument.model_dump(mode="json") if item.relatedDocument else None,
-            "target": item.target,
-            "updates": item.updates,
-            "tags": item.tags or [],
-            "attachments": event_attachments(conn, document_id, item.attachments, item.isPublic, prefix),
-            "propagateEvent": item.propagateEvent,
-            "preserveSensitiveData": item.preserveSensitiveData,
-            "deduplicationId": item.deduplicationId,
-            "createdAt": us_to_iso(recorded_us),
-        }
-        encoded = canonical_json(body)
-        hash_ = chain_hash(state.head_hash, encoded)
-        state = apply_event(state, body, external_us, hash_)
-        rows.append(
-            {
-                "document_id": document_id,
-                "seq": body["seq"],
-                "id": event_id,
-                "name": item.name,
-                "external_created_at_us": external_us,
-                "created_at_us": recorded_us,
-                "body": encoded.decode(),
-                "hash": hash_,
-            }
-        )
-        results.append(result)
-    if rows:
-        store.insert_events(conn, rows)
-        store.update_document(
-            conn,
-            document_id,
-            {
-                "status": state.status,
-                "current_value": format_decimal(state.current_value),
-                "is_public": state.is_public,
-                "is_publicly_searchable": state.is_publicly_searchable,
-                "event_count": state.event_count,
-                "last_event_at_us": state.last_event_at_us,
-                "head_hash": state.head_hash,
-                "updated_at_us": recorded_us,
-            },
-        )
-    return results
+def access_of(conn: Connection, document: Mapping[str, Any], principal: Principal) -> Access:
+    """What the principal may do on the document; a query only for callers other than owner and system."""
+    if permissions.is_trusted(document, principal):
+        return permissions.FULL_ACCESS
+    text = store.get_access_rows(conn, [document["id"]], principal.participant_id).get(document["id"])
+    return Access(None if text is None else tuple(orjson.loads(text)))
 
 
 def get_document(conn: Connection, principal: Principal, document_id: str) -> dict[str, Any]:
     document = permissions.check_visible(store.get_document(conn, document_id), principal, document_id)
-    permissions.check_readable(document, principal)
+    permissions.check_readable(document, access_of(conn, document, principal))
     return load_view(conn, document)
 
 
@@ -336,3 +230,99 @@ def require_document(conn: Connection, document_id: str) -> Mapping[str, Any]:
     if document is None:
         raise NotFound(f"Document {document_id} was not found")
     return document
+
+
+def system_principal_for(conn: Connection, organization_id: str, data_set: str) -> SystemPrincipal:
+    """The trusted in-process caller (methodology engine) acting as ``organization_id`` in ``data_set``:
+    pass it to the same service functions HTTP routes use; it reads and writes every document there."""
+    participant_id = participants.organization_participant_id(conn, organization_id, data_set)
+    if participant_id is None:
+        raise NotFound(f"Organization {organization_id} has no participant in the {data_set} data set")
+    return permissions.system_principal(organization_id, participant_id, data_set)
+
+
+# -- listings and public views ---------------------------------------------------------------------------
+
+
+def _encode_cursor(row: Mapping[str, Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([row["created_at_us"], row["id"]])).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        created_us, document_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if type(created_us) is int and 0 <= created_us < 2**63 and isinstance(document_id, str):
+            return created_us, document_id
+    except (ValueError, TypeError):
+        pass
+    raise ValidationFailed("cursor", "is not a cursor returned by this API (use nextCursor as it is)")
+
+
+def _us(value: datetime | None) -> int | None:
+    return None if value is None else datetime_to_us(value)
+
+
+def listing_queries(
+    filters: DocumentFilters, *, readers: tuple[str, str, str] | None, data_set: str | None, public: bool
+) -> list[Select[Any]]:
+    """The SQL of one listing page (limit + 1 rows, to know whether another page follows)."""
+    conditions = store.filter_conditions(
+        category=filters.category,
+        type_=filters.type,
+        subtype=filters.subtype,
+        status=filters.status,
+        tag=filters.tag,
+        participant_id=filters.participantId,
+        external_id=filters.externalId,
+        created=(_us(filters.createdAfter), _us(filters.createdBefore)),
+        external_created=(_us(filters.externalCreatedAfter), _us(filters.externalCreatedBefore)),
+        public=public,
+    )
+    after = _decode_cursor(filters.cursor) if filters.cursor is not None else None
+    return store.listing_queries(
+        conditions=conditions, readers=readers, data_set=data_set, after=after, limit=filters.limit + 1
+    )
+
+
+def _page(
+    conn: Connection,
+    filters: DocumentFilters,
+    *,
+    readers: tuple[str, str, str] | None,
+    data_set: str | None,
+    public: bool,
+) -> dict[str, Any]:
+    queries = listing_queries(filters, readers=readers, data_set=data_set, public=public)
+    rows = store.list_documents(conn, queries, filters.limit + 1)
+    more = len(rows) > filters.limit
+    rows = rows[: filters.limit]
+    return {
+        "documents": [render_summary(row) for row in rows],
+        "nextCursor": _encode_cursor(rows[-1]) if more else None,
+    }
+
+
+def list_documents(conn: Connection, principal: Principal, filters: DocumentFilters) -> dict[str, Any]:
+    """The documents the caller may read, oldest first (createdAt, then id)."""
+    if isinstance(principal, SystemPrincipal):
+        return _page(conn, filters, readers=None, data_set=principal.data_set, public=False)
+    readers = (principal.data_set, principal.organization_id, principal.participant_id)
+    return _page(conn, filters, readers=readers, data_set=None, public=False)
+
+
+def list_public_documents(conn: Connection, filters: PublicDocumentFilters) -> dict[str, Any]:
+    """Public search: documents both isPublic and isPubliclySearchable, of every data set (or one)."""
+    return _page(conn, filters, readers=None, data_set=filters.dataSetName, public=True)
+
+
+def get_public_document(conn: Connection, document_id: str) -> dict[str, Any]:
+    document = store.get_document(conn, document_id)
+    if document is None or not document["is_public"]:
+        raise NotFound(f"Document {document_id} was not found")
+    inherited: set[str] = set()
+    ancestor = document["parent_document_id"]
+    while ancestor is not None:
+        inherited |= masking.private_participants(store.actor_bodies(conn, ancestor))
+        parent = store.get_document(conn, ancestor)
+        ancestor = parent["parent_document_id"] if parent is not None else None
+    return masking.public_view(load_view(conn, document), inherited)

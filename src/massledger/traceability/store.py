@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select, and_, or_, select, true, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from massledger.db import raw
 from massledger.ids import now_us
+from massledger.traceability.tables import document_participants, document_tags, documents
 
 DOCUMENT_COLUMNS = (
     "id",
@@ -96,6 +98,45 @@ def get_document(conn: Connection, document_id: str, *, lock: bool = False) -> d
     return _document(raw.fetch_one(conn, statement, {"id": document_id}))
 
 
+def get_documents(
+    conn: Connection, document_ids: Sequence[str], data_set: str, *, lock: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Several documents of one data set; with ``lock`` on PostgreSQL their rows are locked in ascending
+    id order (the ORDER BY runs before FOR UPDATE), so requests touching the same documents never
+    deadlock on each other."""
+    query = (
+        select(*(documents.c[name] for name in DOCUMENT_COLUMNS))
+        .where(documents.c.id.in_(sorted(set(document_ids))), documents.c.data_set == data_set)
+        .order_by(documents.c.id)
+    )
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    found = (_document(tuple(row)) for row in conn.execute(query))
+    return {document["id"]: document for document in found if document is not None}
+
+
+_RELATIONS = raw.Sql(
+    "SELECT body FROM events WHERE document_id = :document_id AND name IN ('RELATED', 'LINK') ORDER BY seq"
+)
+
+
+def related_document_ids(conn: Connection, document_id: str) -> list[str]:
+    """Documents named by the RELATED/LINK events of this document (back-links included), in order."""
+    found: dict[str, None] = {}
+    for (body,) in raw.fetch_all(conn, _RELATIONS, {"document_id": document_id}):
+        related = orjson.loads(body).get("relatedDocument") or {}
+        if related.get("documentId"):
+            found[related["documentId"]] = None
+    return list(found)
+
+
+_ACTORS = raw.Sql("SELECT body FROM events WHERE document_id = :document_id AND name = 'ACTOR' ORDER BY seq")
+
+
+def actor_bodies(conn: Connection, document_id: str) -> list[dict[str, Any]]:
+    return [orjson.loads(body) for (body,) in raw.fetch_all(conn, _ACTORS, {"document_id": document_id})]
+
+
 def update_document(conn: Connection, document_id: str, values: dict[str, Any]) -> None:
     columns = tuple(sorted(values))
     statement = _updates.get(columns)
@@ -144,3 +185,185 @@ def claim_deduplication(
         return {"__conflict__": True}
     result: dict[str, Any] = orjson.loads(stored_response)
     return result
+
+
+# -- ACTOR projection and tags -----------------------------------------------------------------------------
+
+
+def get_access_rows(
+    conn: Connection, document_ids: Sequence[str], participant_id: str
+) -> dict[str, str | None]:
+    """document id → the participant's stored permission list (JSON text or None) where it has a row."""
+    query = select(document_participants.c.document_id, document_participants.c.permissions).where(
+        document_participants.c.document_id.in_(list(document_ids)),
+        document_participants.c.participant_id == participant_id,
+    )
+    return {row.document_id: row.permissions for row in conn.execute(query)}
+
+
+def get_participant_rows(conn: Connection, document_ids: Sequence[str]) -> list[dict[str, Any]]:
+    query = select(document_participants).where(document_participants.c.document_id.in_(list(document_ids)))
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _upsert(conn: Connection) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(document_participants)
+
+
+def add_participants(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows {document_id, participant_id, created_at_us} naming a participant on a document: new ones are
+    inserted without access, existing ones keep theirs."""
+    if rows:
+        conn.execute(
+            _upsert(conn).on_conflict_do_nothing(index_elements=["document_id", "participant_id"]),
+            [{**row, "permissions": None, "can_read": False} for row in rows],
+        )
+
+
+def set_permissions(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows {document_id, participant_id, created_at_us, permissions, can_read}: the latest list replaces."""
+    if rows:
+        statement = _upsert(conn)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["document_id", "participant_id"],
+                set_={"permissions": statement.excluded.permissions, "can_read": statement.excluded.can_read},
+            ),
+            list(rows),
+        )
+
+
+def insert_tags(conn: Connection, document_id: str, tags: Sequence[str]) -> None:
+    if tags:
+        conn.execute(
+            document_tags.insert(), [{"document_id": document_id, "tag": tag} for tag in sorted(set(tags))]
+        )
+
+
+def get_tag_rows(conn: Connection, document_ids: Sequence[str]) -> list[tuple[str, str]]:
+    query = select(document_tags.c.document_id, document_tags.c.tag).where(
+        document_tags.c.document_id.in_(list(document_ids))
+    )
+    return [(row.document_id, row.tag) for row in conn.execute(query)]
+
+
+# -- listings ----------------------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = (
+    "id",
+    "data_set",
+    "category",
+    "type",
+    "subtype",
+    "status",
+    "current_value",
+    "measurement_unit",
+    "is_public",
+    "is_publicly_searchable",
+    "external_id",
+    "parent_document_id",
+    "participant_id",
+    "event_count",
+    "body",
+    "created_at_us",
+    "updated_at_us",
+)
+
+
+def _page(
+    query: Select[Any], after: tuple[int, str] | None, limit: int, created: Any = None, id_: Any = None
+) -> Select[Any]:
+    """Order by (created, id) after the cursor; the columns are the documents' unless given (the grants
+    query orders by its own copies so it walks its index)."""
+    created = documents.c.created_at_us if created is None else created
+    id_ = documents.c.id if id_ is None else id_
+    if after is not None:
+        query = query.where(tuple_(created, id_) > tuple_(*after))
+    return query.order_by(created, id_).limit(limit)
+
+
+def listing_queries(
+    *,
+    conditions: Sequence[Any],
+    readers: tuple[str, str, str] | None,
+    data_set: str | None,
+    after: tuple[int, str] | None,
+    limit: int,
+) -> list[Select[Any]]:
+    """The statements of one listing page, each ordered by (created_at_us, id) and limited.
+
+    ``readers`` = (data set, organization id, participant id) restricts to what that caller may read: its
+    organization's documents (an index scan in order) and those its participant was granted READ on
+    (usually few), merged by the caller. ``readers=None`` lists every document matching ``conditions``."""
+    columns = [documents.c[name] for name in SUMMARY_COLUMNS]
+    if readers is None:
+        query = select(*columns).where(*conditions)
+        if data_set is not None:
+            query = query.where(documents.c.data_set == data_set)
+        return [_page(query, after, limit)]
+    reader_data_set, organization_id, participant_id = readers
+    own = select(*columns).where(
+        documents.c.data_set == reader_data_set, documents.c.organization_id == organization_id, *conditions
+    )
+    grants = document_participants.c
+    granted = (
+        select(*columns)
+        .select_from(document_participants)
+        .join(documents, documents.c.id == grants.document_id)
+        .where(
+            grants.participant_id == participant_id,
+            grants.can_read == true(),
+            documents.c.data_set == reader_data_set,
+            documents.c.organization_id != organization_id,
+            *conditions,
+        )
+    )
+    return [_page(own, after, limit), _page(granted, after, limit, grants.created_at_us, grants.document_id)]
+
+
+def list_documents(conn: Connection, queries: Sequence[Select[Any]], limit: int) -> list[dict[str, Any]]:
+    """Run :func:`listing_queries` and merge: the first ``limit`` rows in (created_at_us, id) order."""
+    rows = [dict(row) for query in queries for row in conn.execute(query).mappings()]
+    rows = sorted(rows, key=lambda row: (row["created_at_us"], row["id"]))[:limit]
+    for row in rows:
+        row["is_public"] = bool(row["is_public"])
+        row["is_publicly_searchable"] = bool(row["is_publicly_searchable"])
+    return rows
+
+
+def filter_conditions(
+    *,
+    category: str | None,
+    type_: str | None,
+    subtype: str | None,
+    status: str | None,
+    tag: str | None,
+    participant_id: str | None,
+    external_id: str | None,
+    created: tuple[int | None, int | None],
+    external_created: tuple[int | None, int | None],
+    public: bool,
+) -> list[Any]:
+    """WHERE terms of the listing filters; ranges are [after, before)."""
+    c = documents.c
+    conditions: list[Any] = []
+    for column, value in ((c.category, category), (c.type, type_), (c.subtype, subtype), (c.status, status)):
+        if value is not None:
+            conditions.append(column == value)
+    if external_id is not None:
+        conditions.append(c.external_id == external_id)
+    if tag is not None:
+        conditions.append(c.id.in_(select(document_tags.c.document_id).where(document_tags.c.tag == tag)))
+    if participant_id is not None:
+        actors = select(document_participants.c.document_id).where(
+            document_participants.c.participant_id == participant_id
+        )
+        conditions.append(or_(c.participant_id == participant_id, c.id.in_(actors)))
+    for column, (start, end) in ((c.created_at_us, created), (c.external_created_at_us, external_created)):
+        if start is not None:
+            conditions.append(column >= start)
+        if end is not None:
+            conditions.append(column < end)
+    if public:
+        conditions.append(and_(c.is_publicly_searchable == true(), c.is_public == true()))
+    return conditions

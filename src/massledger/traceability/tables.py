@@ -72,6 +72,37 @@ documents = Table(
     Index("ix_documents_data_set_created", "data_set", "created_at_us", "id"),
     Index("ix_documents_data_set_external_id", "data_set", "external_id"),
     Index("ix_documents_parent_document_id", "parent_document_id"),
+    # GET /documents: the caller's own documents in (createdAt, id) order.
+    Index("ix_documents_data_set_organization_created", "data_set", "organization_id", "created_at_us", "id"),
+    # GET /public/documents: publicly searchable documents in (createdAt, id) order.
+    Index("ix_documents_public_search", "is_publicly_searchable", "is_public", "created_at_us", "id"),
+    Index("ix_documents_data_set_participant", "data_set", "participant_id"),
+)
+
+# Projection of ACTOR events: one row per participant named on a document (as the ACTOR's participant or
+# in its permissions). ``permissions`` is the participant's latest statement list (canonical JSON), NULL
+# while no ACTOR has set one; ``can_read`` is derived from it, and the document's ``created_at_us`` is
+# copied here, so "documents granted to me, in page order" is one index range.
+document_participants = Table(
+    "document_participants",
+    metadata,
+    Column("document_id", String(36), ForeignKey("documents.id"), nullable=False),
+    Column("participant_id", String(36), ForeignKey("participants.id"), nullable=False),
+    Column("permissions", Text),
+    Column("can_read", Boolean, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("document_id", "participant_id"),
+    Index("ix_document_participants_readable", "participant_id", "can_read", "created_at_us", "document_id"),
+)
+
+# A document's tags (set at creation), for the `tag` filter of the listings.
+document_tags = Table(
+    "document_tags",
+    metadata,
+    Column("document_id", String(36), ForeignKey("documents.id"), nullable=False),
+    Column("tag", Text, nullable=False),
+    PrimaryKeyConstraint("document_id", "tag"),
+    Index("ix_document_tags_tag", "tag", "document_id"),
 )
 
 events = Table(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +11,46 @@ import orjson
 from sqlalchemy import Connection, RowMapping, select
 
 from massledger.canonical import chain_hash
+from massledger.traceability import permissions, store
 from massledger.traceability.projection import DocumentState, apply_event, format_decimal
 from massledger.traceability.service import GENESIS, timestamp_us
 from massledger.traceability.tables import documents, events
 
 PAGE = 500
+
+
+@dataclass
+class Derived:
+    """What one page of documents holds besides the chains: the ACTOR projection, the tag index, and
+    the events that created child documents (SPLIT/OUTPUT)."""
+
+    participants: dict[str, dict[str, tuple[Any, bool, int]]] = field(default_factory=dict)
+    tags: dict[str, set[str]] = field(default_factory=dict)
+    origins: dict[str, RowMapping] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: Connection, page: list[RowMapping]) -> Derived:
+        ids = [row["id"] for row in page]
+        derived = cls()
+        for access in store.get_participant_rows(conn, ids):
+            stored = None if access["permissions"] is None else orjson.loads(access["permissions"])
+            derived.participants.setdefault(access["document_id"], {})[access["participant_id"]] = (
+                stored,
+                bool(access["can_read"]),
+                access["created_at_us"],
+            )
+        for document_id, tag in store.get_tag_rows(conn, ids):
+            derived.tags.setdefault(document_id, set()).add(tag)
+        origin_ids = []
+        for document in page:
+            body = document["body"]
+            origin = orjson.loads(body).get("origin") if '"origin"' in body else None
+            if isinstance(origin, dict) and isinstance(origin.get("eventId"), str):
+                origin_ids.append(origin["eventId"])
+        if origin_ids:
+            query = select(events).where(events.c.id.in_(origin_ids))
+            derived.origins = {row["id"]: row for row in conn.execute(query).mappings()}
+        return derived
 
 
 @dataclass(frozen=True)
@@ -61,9 +96,10 @@ def verify_documents(
         )
         for row in conn.execute(query).mappings():
             by_document[row["document_id"]].append(row)
+        derived = Derived.load(conn, page)
         for document in page:
             rows = by_document[document["id"]]
-            problem = check_document(document, rows)
+            problem = check_document(document, rows, derived)
             if problem is not None:
                 problems.append(problem)
             checked["documents"] += 1
@@ -73,7 +109,7 @@ def verify_documents(
     return checked, problems
 
 
-def check_document(document: RowMapping, rows: list[RowMapping]) -> Problem | None:
+def check_document(document: RowMapping, rows: list[RowMapping], derived: Derived) -> Problem | None:
     """The first inconsistency of one document's stream, or None."""
     doc_id = document["id"]
     subject = f"document {doc_id}"
@@ -102,6 +138,7 @@ def check_document(document: RowMapping, rows: list[RowMapping]) -> Problem | No
     if document["external_created_at_us"] != timestamp_us(creation["externalCreatedAt"]):
         return Problem("chain", subject, "column external_created_at_us differs from the creation record")
     state = DocumentState.initial(creation, chain_hash(GENESIS, body_bytes))
+    bodies: list[dict[str, Any]] = []
     for expected_seq, row in enumerate(rows, start=1):
         event_subject = f"document {doc_id} event {row['id']} (#{row['seq']})"
         if row["seq"] != expected_seq:
@@ -124,6 +161,7 @@ def check_document(document: RowMapping, rows: list[RowMapping]) -> Problem | No
         ):
             return Problem("chain", event_subject, "indexed columns differ from the hashed record")
         state = apply_event(state, body, external_us, recomputed)
+        bodies.append(body)
     stored = {
         "status": document["status"],
         "current_value": Decimal(document["current_value"]),
@@ -146,4 +184,50 @@ def check_document(document: RowMapping, rows: list[RowMapping]) -> Problem | No
         if stored[key] != value:
             shown = format_decimal(value) if isinstance(value, Decimal) else value
             return Problem("projection", subject, f"{key} is {stored[key]!r} but the events give {shown!r}")
+    return _check_origin(document, creation, derived) or _check_indexes(document, creation, bodies, derived)
+
+
+def _check_origin(document: RowMapping, creation: dict[str, Any], derived: Derived) -> Problem | None:
+    """A child document must be named by the SPLIT/OUTPUT event that created it, with the same value."""
+    origin = creation.get("origin")
+    if origin is None:
+        return None
+    subject = f"document {document['id']}"
+    row = derived.origins.get(str(origin.get("eventId"))) if isinstance(origin, dict) else None
+    event: dict[str, Any] = orjson.loads(row["body"]) if row is not None else {}
+    if (
+        row is None
+        or row["document_id"] != origin.get("documentId")
+        or event.get("name") != origin.get("name")
+        or event.get("targetDocumentId") != document["id"]
+        or creation.get("parentDocumentId") != origin.get("documentId")
+        or (event.get("target") or {}).get("value") != creation.get("currentValue")
+    ):
+        return Problem("origin", subject, f"no {origin.get('name')} event created this document as recorded")
+    return None
+
+
+def _check_indexes(
+    document: RowMapping, creation: dict[str, Any], bodies: list[dict[str, Any]], derived: Derived
+) -> Problem | None:
+    """document_participants and document_tags hold what the records say."""
+    subject = f"document {document['id']}"
+    if derived.tags.get(document["id"], set()) != set(creation.get("tags") or []):
+        return Problem("projection", subject, "document_tags differ from the creation record's tags")
+    expected = {
+        participant_id: (
+            None if access.statements is None else list(access.statements),
+            access.can_read,
+            document["created_at_us"],
+        )
+        for participant_id, access in permissions.derive_access(bodies).items()
+    }
+    stored = derived.participants.get(document["id"], {})
+    for participant_id in sorted(set(expected) | set(stored)):
+        if expected.get(participant_id) != stored.get(participant_id):
+            return Problem(
+                "projection",
+                subject,
+                f"document_participants row of participant {participant_id} differs from the ACTOR events",
+            )
     return None
