@@ -367,3 +367,28 @@ def test_routes_under_v1_and_urls_on_the_public_url(settings: Settings, factory:
         assert put_bytes(client, grant.json()["uploadUrl"], b"hi", "text/plain").status_code == 200
         link = api.get(f"/v1/documents/{document_id}/attachments/a.txt").json()
         assert link["downloadUrl"].startswith("https://ledger.example.org/attachments/downloads/")
+
+
+def test_attachments_follow_actor_grants(api: Api, app_client: TestClient, factory: Factory) -> None:
+    """A participant granted WRITE (even for some event names only) may attach files; READ may download."""
+    document_id = _document(api)
+    upload(api, document_id, "a.pdf", PDF, "application/pdf")
+    hauler = Api(app_client, factory.client())
+    reader = Api(app_client, factory.client())
+
+    def grant(creds_participant: str, statements: list[dict[str, object]]) -> None:
+        actor = event_body("ACTOR", label="Hauler", participantId=creds_participant, permissions=statements)
+        assert api.post(f"/documents/{document_id}/events", json=actor).status_code == 201
+
+    only_weighing = {"$in": {"eventNames": ["Weighing"]}}
+    grant(
+        hauler.creds.participant_id, [{"effect": "ALLOW", "actions": ["WRITE"], "condition": only_weighing}]
+    )
+    grant(reader.creds.participant_id, [{"effect": "ALLOW", "actions": ["READ"]}])
+    assert declare(hauler, document_id, "ticket.pdf", len(PDF), "application/pdf").status_code == 200
+    assert hauler.get(f"/documents/{document_id}/attachments/a.pdf").status_code == 403  # WRITE is not READ
+    assert declare(reader, document_id, "r.pdf", len(PDF), "application/pdf").status_code == 403
+    assert reader.get(f"/documents/{document_id}/attachments/a.pdf").status_code == 200
+
+    grant(hauler.creds.participant_id, [])  # revoked
+    assert declare(hauler, document_id, "again.pdf", len(PDF), "application/pdf").status_code == 403
