@@ -1,0 +1,125 @@
+"""A smoke pass of the benchmark harness (bench/) with tiny sizes: every code path runs against a real
+server process and real databases, and the results must be well formed and consistent. Nothing here
+asserts a timing: benchmarks are not tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import report, runner
+from bench.config import PROFILES
+from bench.scenarios import ALL
+from bench.scenarios.base import _matches
+from bench.targets import evaluate
+from tests.conftest import _worker
+
+MEASURED = ("single_append", "batch_append", "get_document")
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory, backend: str) -> tuple[dict[str, Any], Path]:
+    out = tmp_path_factory.mktemp(f"bench-{backend}")
+    results = runner.main(
+        PROFILES["smoke"],
+        [backend],
+        {scenario.key for scenario in ALL},
+        out / "results.json",
+        out / "README.md",
+        out / "results.png",
+        out=out / "scratch",
+        db_prefix=f"massledger_bench_{_worker()}",
+    )
+    return results, out
+
+
+def _scenarios(results: dict[str, Any], backend: str) -> dict[str, Any]:
+    scenarios: dict[str, Any] = results["backends"][backend]["scenarios"]
+    return scenarios
+
+
+def test_results_file_describes_the_run(smoke: tuple[dict[str, Any], Path], backend: str) -> None:
+    results, out = smoke
+    assert json.loads((out / "results.json").read_text()) == results
+    meta = results["meta"]
+    assert meta["machine"]["cores"] >= 1 and meta["machine"]["cpu"]
+    for key in ("python", "sqlite", "massledger_commit", "eventsourcing"):
+        assert meta["versions"][key]
+    assert meta["preliminary"] is True and meta["commands"]["run"].startswith("python -m bench")
+    assert set(_scenarios(results, backend)) == {scenario.key for scenario in ALL}
+
+
+def test_measured_scenarios_have_references_ratios_and_verified_rows(
+    smoke: tuple[dict[str, Any], Path], backend: str
+) -> None:
+    scenarios = _scenarios(smoke[0], backend)
+    for key in MEASURED:
+        result = scenarios[key]
+        assert result["status"] == "ok", result
+        assert result["throughput"] > 0 and 0 < result["p50_ms"] <= result["p99_ms"]
+        assert result["http"]["measured"]["errors"]["status"] == 0
+        for driver in ("raw", "massledger", "peer"):
+            assert result["references"][driver]["ops"] > 0
+        assert all(result["ratios"][name] > 0 for name in ("to_raw", "to_peer", "inprocess_to_peer"))
+        # Acknowledged writes are stored, by the server and by each reference.
+        assert all(check["ok"] for check in result["verification"].values()), result["verification"]
+        assert [t["pass"] in (True, False) for t in result["targets"]] and result["targets"]
+
+
+def test_bare_driver_rows_pass_massledger_verify(smoke: tuple[dict[str, Any], Path], backend: str) -> None:
+    # The verify run covers the rows the bare-driver baseline wrote: they are what the server would write.
+    checked = smoke[0]["backends"][backend]["verify"]
+    assert checked["ok"], checked
+    assert checked["checked"]["events"] > 0
+
+
+def test_unserved_apis_are_reported_not_available(smoke: tuple[dict[str, Any], Path], backend: str) -> None:
+    scenarios = _scenarios(smoke[0], backend)
+    for key in ("registry_actions", "audits"):
+        assert scenarios[key]["status"] == "not available"
+        assert all(t["pass"] is None for t in scenarios[key]["targets"])
+
+
+def test_growth_compares_two_sizes(smoke: tuple[dict[str, Any], Path], backend: str) -> None:
+    growth = _scenarios(smoke[0], backend)["growth"]
+    assert growth["status"] == "ok", growth
+    assert growth["sizes"] == {"small": 200, "large": 600}
+    for size in ("small", "large"):
+        run = growth["runs"][size]
+        assert run["load"]["events"] == growth["sizes"][size] and run["load"]["sample_verified"] >= 1
+        assert run["append"]["measured"]["ok"] > 0 and run["get"]["measured"]["errors"]["status"] == 0
+    assert growth["append_p99_ratio"] > 0 and growth["get_p99_ratio"] > 0
+
+
+def test_readme_table_and_chart_are_written(smoke: tuple[dict[str, Any], Path], backend: str) -> None:
+    results, out = smoke
+    readme = (out / "README.md").read_text()
+    assert report.START in readme and report.END in readme
+    for scenario in ALL:
+        assert f"| {scenario.title}" in readme
+    assert "preliminary" in readme
+    assert (out / "results.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    # Rewriting keeps one table.
+    report.update_readme(results, out / "README.md")
+    assert (out / "README.md").read_text().count(report.START) == 1
+
+
+def test_targets_pass_and_fail_on_their_bounds() -> None:
+    ok = {"status": "ok", "throughput": 2000.0, "p99_ms": 50.0, "ratios": {"to_peer": 0.9}}
+    checks = {c["target"]: c["pass"] for c in evaluate("single_append", "sqlite", ok)}
+    assert checks == {"≥ 2,000 req/s": True, "p99 ≤ 50 ms": True, "≥ the peer": False}
+    slow = {**ok, "throughput": 1999.9, "p99_ms": 50.1}
+    assert [c["pass"] for c in evaluate("single_append", "sqlite", slow)][:2] == [False, False]
+    assert all(c["pass"] is None for c in evaluate("batch_append", "postgresql", {"status": "failed"}))
+
+
+def test_route_templates_match_whatever_their_parameters_are_named() -> None:
+    assert _matches(
+        "/organizations/{id}/inventory/action/{action}",
+        "/organizations/{organizationId}/inventory/action/{a}",
+    )
+    assert not _matches("/methodologies/{slug}/audits", "/methodologies/{slug}")
+    assert not _matches("/methodologies/{slug}/audits", "/documents/{id}/events")
