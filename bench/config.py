@@ -23,6 +23,9 @@ class Profile:
     inproc_warmup_s: float  # in-process baselines (bare driver, peer, massledger service)
     inproc_duration_s: float
     connections: int = 32
+    # In-process references on PostgreSQL run this many threads (own connection each) so that commit
+    # latency overlaps as it does in the server; SQLite has one writer, so they run one at a time there.
+    postgres_reference_threads: int = 8
     append_documents: int = 1000  # scenario 1 spreads single appends over this many documents
     get_documents: int = 1000  # scenario 3 reads these 15-event documents
     get_events: int = 15
@@ -52,11 +55,12 @@ PROFILES = {
     ),
     "smoke": Profile(
         "smoke",
-        warmup_s=0.3,
-        duration_s=0.7,
-        inproc_warmup_s=0.1,
-        inproc_duration_s=0.3,
+        warmup_s=0.2,
+        duration_s=0.5,
+        inproc_warmup_s=0.05,
+        inproc_duration_s=0.2,
         connections=4,
+        postgres_reference_threads=2,
         append_documents=20,
         get_documents=10,
         batch_size=10,

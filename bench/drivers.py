@@ -51,7 +51,9 @@ class Raw:
         self.template = sql.EventTemplate(template, service.timestamp_us(template["externalCreatedAt"]))
         self.conn: Any
         if self.backend == "sqlite":
-            conn = sqlite3.connect(sqlite_path(world.database_url), isolation_level=None, timeout=30)
+            conn = sqlite3.connect(
+                sqlite_path(world.database_url), isolation_level=None, timeout=30, check_same_thread=False
+            )
             for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
                 conn.execute(f"PRAGMA {pragma}")
             self.conn = conn
@@ -191,8 +193,9 @@ class Peer:
         self.app = PeerLedger(env={**env, "AGGREGATE_CACHE_MAXSIZE": "100000"})
         self.reader = PeerLedger(env=env) if operation == "get" else self.app
         self.ids: list[uuid.UUID] = []
-        for start in range(0, len(ids), 500):
-            created = [MassDocument(body=template) for _ in range(min(500, len(ids) - start))]
+        # Saved 50 aggregates at a time: much larger saves stall in psycopg's pipeline mode on PostgreSQL.
+        for start in range(0, len(ids), 50):
+            created = [MassDocument(body=template) for _ in range(min(50, len(ids) - start))]
             for document in created:
                 for _ in range(events_each):
                     document.append(body=template)

@@ -3,12 +3,14 @@ gets the same CPU the server gets: ``python -m bench.inproc < spec.json`` prints
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bench.config import SERVER_CORE
@@ -29,6 +31,7 @@ class Measurement:
     p99_ms: float
     exhausted: bool  # ran out of prepared work before the duration ended (the rate is still valid)
     all_units: int  # including the warm-up: what must be stored afterwards
+    threads: int = 1  # PostgreSQL references run several connections at once (the server has 32)
     stored: int | None = None  # the peer counts its own stored events
     command: str = ""
 
@@ -36,31 +39,72 @@ class Measurement:
         return asdict(self)
 
 
+@dataclass
+class _Lane:
+    """One thread of work: its own driver, its own slice of the prepared ids."""
+
+    op: Callable[[int], int]
+    max_ops: int | None
+    k: int = 0
+    warm_units: int = 0
+    units: int = 0
+    exhausted: bool = False
+    latencies: list[float] = field(default_factory=list)
+    error: BaseException | None = None
+
+    def run(self, warm_until: float, measure_from: threading.Barrier, duration_s: float) -> None:
+        try:
+            self._run(warm_until, measure_from, duration_s)
+        except threading.BrokenBarrierError:
+            pass  # another lane failed; its error is reported
+        except BaseException as exc:
+            self.error = exc
+            measure_from.abort()
+
+    def _run(self, warm_until: float, measure_from: threading.Barrier, duration_s: float) -> None:
+        while time.perf_counter() < warm_until and not self._done():
+            self.warm_units += self.op(self.k)
+            self.k += 1
+        measure_from.wait()
+        deadline = time.perf_counter() + duration_s
+        while time.perf_counter() < deadline:
+            if self._done():
+                self.exhausted = True
+                break
+            before = time.perf_counter()
+            self.units += self.op(self.k)
+            self.latencies.append(time.perf_counter() - before)
+            self.k += 1
+
+    def _done(self) -> bool:
+        return self.max_ops is not None and self.k >= self.max_ops
+
+
 def measure(
-    driver: str, op: Callable[[int], int], warmup_s: float, duration_s: float, max_ops: int | None
+    driver: str,
+    ops: list[Callable[[int], int]],
+    warmup_s: float,
+    duration_s: float,
+    max_ops: list[int | None],
 ) -> Measurement:
-    """Warm up, then run ``op`` back to back for ``duration_s``; every op is timed."""
-    k = 0
-    warm_units = 0
-    deadline = time.perf_counter() + warmup_s
-    while time.perf_counter() < deadline and (max_ops is None or k < max_ops):
-        warm_units += op(k)
-        k += 1
-    latencies: list[float] = []
-    units = 0
+    """Warm up, then run each op back to back for ``duration_s`` (one thread per op); every op is timed."""
+    lanes = [_Lane(op, limit) for op, limit in zip(ops, max_ops, strict=True)]
+    barrier = threading.Barrier(len(lanes) + 1)
+    warm_until = time.perf_counter() + warmup_s
+    threads = [threading.Thread(target=lane.run, args=(warm_until, barrier, duration_s)) for lane in lanes]
+    for thread in threads:
+        thread.start()
+    with contextlib.suppress(threading.BrokenBarrierError):  # a lane failed: its error is raised below
+        barrier.wait()
     started = time.perf_counter()
-    deadline = started + duration_s
-    exhausted = False
-    while time.perf_counter() < deadline:
-        if max_ops is not None and k >= max_ops:
-            exhausted = True
-            break
-        before = time.perf_counter()
-        units += op(k)
-        latencies.append(time.perf_counter() - before)
-        k += 1
+    for thread in threads:
+        thread.join()
+    for lane in lanes:
+        if lane.error is not None:
+            raise lane.error
     seconds = time.perf_counter() - started
-    latencies.sort()
+    latencies = sorted(latency for lane in lanes for latency in lane.latencies)
+    units = sum(lane.units for lane in lanes)
     return Measurement(
         driver=driver,
         ops=len(latencies),
@@ -70,8 +114,9 @@ def measure(
         units_per_s=round(units / seconds, 1) if seconds else 0.0,
         p50_ms=round(percentile(latencies, 0.5) * 1000, 3),
         p99_ms=round(percentile(latencies, 0.99) * 1000, 3),
-        exhausted=exhausted,
-        all_units=warm_units + units,
+        exhausted=any(lane.exhausted for lane in lanes),
+        all_units=sum(lane.warm_units for lane in lanes) + units,
+        threads=len(lanes),
     )
 
 
@@ -80,22 +125,26 @@ def run_spec(spec: dict[str, Any]) -> Measurement:
 
     world = World.from_json(spec["world"])
     kind: Any = {"raw": drivers.Raw, "peer": drivers.Peer, "massledger": drivers.Massledger}[spec["driver"]]
-    driver = kind(
-        world, spec["operation"], spec["ids"], spec["batch"], spec["template"], spec.get("events_each", 0)
-    )
+    threads = max(1, min(spec.get("threads", 1), len(spec["ids"])))
+    slices = [spec["ids"][index::threads] for index in range(threads)]
+    made = [
+        kind(world, spec["operation"], ids, spec["batch"], spec["template"], spec.get("events_each", 0))
+        for ids in slices
+    ]
     try:
         result = measure(
             spec["driver"],
-            driver.op,
+            [driver.op for driver in made],
             spec["warmup_s"],
             spec["duration_s"],
-            len(spec["ids"]) if spec.get("fresh") else None,
+            [len(ids) if spec.get("fresh") else None for ids in slices],
         )
-        if isinstance(driver, drivers.Peer):
-            result = Measurement(**{**result.as_json(), "stored": driver.stored_events()})
+        if spec["driver"] == "peer":
+            result = Measurement(**{**result.as_json(), "stored": sum(d.stored_events() for d in made)})
         return result
     finally:
-        driver.close()
+        for driver in made:
+            driver.close()
 
 
 def run(spec: dict[str, Any]) -> Measurement:
@@ -107,7 +156,10 @@ def run(spec: dict[str, Any]) -> Measurement:
     if completed.returncode != 0:
         raise RuntimeError(f"in-process {spec['driver']} failed: {completed.stderr.strip()[-2000:]}")
     data = json.loads(completed.stdout.strip().splitlines()[-1])
-    data["command"] = f"taskset -c {SERVER_CORE} python -m bench.inproc  # driver={spec['driver']}"
+    data["command"] = (
+        f"taskset -c {SERVER_CORE} python -m bench.inproc"
+        f"  # driver={spec['driver']}, {data['threads']} thread(s)"
+    )
     return Measurement(**data)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench import load, server
 from bench.config import LOAD_CORE, PROFILES
+from bench.runner import stop_on_sigterm
 from bench.scenarios.base import event_json
 from bench.world import create_documents, create_world, drop_postgres_database, fresh_database
 
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--seconds", type=int, default=15)
     args = parser.parse_args()
+    stop_on_sigterm()
     profile = PROFILES["quick"]
     workdir = OUT / f"profile-{args.backend}"
     shutil.rmtree(workdir, ignore_errors=True)

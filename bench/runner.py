@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -110,6 +112,16 @@ def run_backend(
     }
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so servers are stopped and databases dropped by the ``finally``s."""
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def cleanup(backend: str, workdir: Path, db_prefix: str) -> None:
     """Databases of a run are not kept (the growth cache is, under bench/out/cache)."""
     if backend == "postgresql":
@@ -134,6 +146,8 @@ def main(
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
+
+    stop_on_sigterm()
 
     meta = machine.describe(postgres_admin_url())
     meta["profile"] = profile.name

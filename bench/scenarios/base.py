@@ -68,6 +68,7 @@ class RunContext:
                 "fresh": fresh,
                 "events_each": events_each,
                 "template": self.template,
+                "threads": self.profile.postgres_reference_threads if self.backend == "postgresql" else 1,
                 "warmup_s": self.profile.inproc_warmup_s,
                 "duration_s": self.profile.inproc_duration_s,
             }
