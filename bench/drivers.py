@@ -170,6 +170,10 @@ def peer_env(world: World) -> dict[str, str]:
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": str(url.username or "postgres"),
         "POSTGRES_PASSWORD": str(url.password or ""),
+        # One connection per application: each reference thread has its own application, as each
+        # bare-driver thread has its own connection.
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "0",
     }
 
 
@@ -201,6 +205,8 @@ class Peer:
                     document.append(body=template)
             self.app.save(*created)
             self.ids.extend(document.id for document in created)
+        if self.reader is not self.app:  # a reading run needs no writer once its aggregates exist
+            self.app.close()
 
     def op(self, k: int) -> int:
         document_id = self.ids[k % len(self.ids)]
@@ -218,6 +224,4 @@ class Peer:
         return sum(self.reader.repository.get(i).version - 1 for i in self.ids)
 
     def close(self) -> None:
-        self.app.close()
-        if self.reader is not self.app:
-            self.reader.close()
+        self.reader.close()  # the writer is the reader, or was closed after preparing

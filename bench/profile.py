@@ -22,36 +22,87 @@ from bench.world import create_documents, create_world, drop_postgres_database, 
 OUT = Path(__file__).resolve().parent / "out"
 
 
-def _frame_key(frame: str) -> str:
-    """'fn (path/to/module.py:123)' -> 'fn (module.py)': lines of one function are added up."""
+_MASSLEDGER = ("massledger/", "traceability/", "auth/", "db/", "organizations/", "cli/")
+# (substring of a frame's location, component); the leaf-most frame that matches names the component.
+_COMPONENTS = (
+    ("libsqlite3", "SQLite (engine and file I/O)"),
+    ("_sqlite", "SQLite (engine and file I/O)"),
+    ("psycopg", "psycopg / libpq (driver)"),
+    ("libpq", "psycopg / libpq (driver)"),
+    ("greenlet", "SQLAlchemy async bridge (greenlet)"),
+    ("sqlalchemy/", "SQLAlchemy (engine, pool, events)"),
+    ("pydantic", "Pydantic (validation, serialisation)"),
+    ("orjson", "orjson"),
+    ("libcrypto", "hashing / crypto (OpenSSL)"),
+    ("jwt/", "hashing / crypto (OpenSSL)"),
+    ("fastapi/", "FastAPI / Starlette (routing, dependencies, middleware)"),
+    ("starlette/", "FastAPI / Starlette (routing, dependencies, middleware)"),
+    ("uvicorn/", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("httptools", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("loop.c", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("stream.c", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("linux.c", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("core.c", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("asyncio/", "asyncio"),
+    ("_asynciomodule", "asyncio"),
+)
+
+
+def _location(frame: str) -> tuple[str, str]:
     name, _, where = frame.partition(" (")
-    file = where.rstrip(")").rsplit(":", 1)[0]
-    parts = file.split("/")
-    short = "/".join(parts[-2:]) if parts else file
-    return f"{name} ({short})" if where else name
+    return name, where.rstrip(")").rsplit(":", 1)[0]
+
+
+def _frame_key(frame: str) -> str:
+    """'fn (path/to/module.py:123)' -> 'fn (to/module.py)': lines of one function are added up."""
+    name, file = _location(frame)
+    short = "/".join(file.split("/")[-2:])
+    return f"{name} ({short})" if file else name
+
+
+def _component(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        name, file = _location(frame)
+        if file.startswith(_MASSLEDGER) or file.startswith("massledger"):
+            return f"massledger {file.removeprefix('massledger/')}"
+        for needle, component in _COMPONENTS:
+            if needle in file:
+                return component
+    return "interpreter / other"
 
 
 def summarize(folded: str, top: int = 25) -> str:
+    """Busy samples by component (leaf-most known frame), by function (self) and under massledger's
+    own functions (inclusive)."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    components: Counter[str] = Counter()
     total = 0
     for line in folded.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [_frame_key(f) for f in stack.split(";") if f]
+        frames = [f for f in stack.split(";") if f]
         if not frames:
             continue
-        # py-spy prefixes the thread/process; skip frames that are only the process header.
         total += count
-        own[frames[-1]] += count
-        for frame in set(frames):
-            inclusive[frame] += count
-    lines = [f"{total} busy samples", "", "self (where the CPU is):"]
-    lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in own.most_common(top)]
-    lines += ["", "inclusive (time under each function):"]
-    lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in inclusive.most_common(top * 2)]
+        own[_frame_key(frames[-1])] += count
+        components[_component(frames)] += count
+        for key in {_frame_key(f) for f in frames if _location(f)[1].startswith(_MASSLEDGER)}:
+            inclusive[key] += count
+    if not total:
+        return "no samples\n"
+
+    def share(n: int) -> str:
+        return f"{100 * n / total:5.1f}%"
+
+    lines = [f"{total} busy samples (py-spy --native, idle excluded)", "", "by component (self time):"]
+    lines += [f"  {share(n)}  {name}" for name, n in components.most_common()]
+    lines += ["", "by function (self time):"]
+    lines += [f"  {share(n)}  {frame}" for frame, n in own.most_common(top)]
+    lines += ["", "under massledger's functions (inclusive):"]
+    lines += [f"  {share(n)}  {frame}" for frame, n in inclusive.most_common(top)]
     return "\n".join(lines) + "\n"
 
 
