@@ -43,6 +43,11 @@ def _package(name: str) -> str | None:
         return None
 
 
+def _wrk_version() -> str | None:
+    line = _command_output(["wrk", "--version"])  # "wrk debian/4.1.0-3+b2 [epoll] Copyright ..."
+    return " ".join(line.split()[:2]) if line else None
+
+
 def postgres_version(admin_url: str) -> str | None:
     try:
         with psycopg.connect(admin_url, connect_timeout=3) as conn:
@@ -81,7 +86,7 @@ def describe(admin_url: str) -> dict[str, Any]:
             "fastapi": _package("fastapi"),
             "uvicorn": _package("uvicorn"),
             "eventsourcing": _package("eventsourcing"),
-            "wrk": _command_output(["wrk", "--version"]),
+            "wrk": _wrk_version(),
         },
         "python_executable": sys.executable,
     }

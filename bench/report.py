@@ -7,7 +7,11 @@ from pathlib import Path
 from typing import Any
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-REFERENCES = (("raw", "bare driver"), ("massledger", "massledger in-process"), ("peer", "eventsourcing"))
+REFERENCES = (
+    ("raw", "bare driver"),
+    ("massledger", "massledger in-process"),
+    ("peer", "eventsourcing (peer, in-process)"),
+)
 
 
 def _number(value: Any, digits: int = 0) -> str:
@@ -86,10 +90,10 @@ def table(results: dict[str, Any]) -> str:
                     large = runs["large"][part]["measured"]
                     cells.append(
                         f"{part}: {small['throughput']:,.0f} → {large['throughput']:,.0f} req/s,"
-                        f" p99 {small['p99_ms']} → {large['p99_ms']} ms (×{result[f'{part}_p99_ratio']})"
+                        f" p99 {small['p99_ms']:.1f} → {large['p99_ms']:.1f} ms (×{result[f'{part}_p99_ratio']})"
                     )
                 lines.append(
-                    f"| {title} ({sizes['small']:,} → {sizes['large']:,} events) | {backend} |"
+                    f"| growth: {sizes['small']:,} → {sizes['large']:,} events stored | {backend} |"
                     f" {'<br>'.join(cells)} | | raw p99 ×{result['raw_append_p99_ratio']} (append),"
                     f" ×{result['raw_get_p99_ratio']} (GET) | | not measured | | | {_targets(result)} |"
                 )
@@ -98,7 +102,7 @@ def table(results: dict[str, Any]) -> str:
             ratios = result["ratios"]
             lines.append(
                 f"| {title} | {backend} | **{_number(result['throughput'])}** {unit} |"
-                f" {result['p50_ms']} / {result['p99_ms']} | {_number(_rate(result, 'raw'))} |"
+                f" {result['p50_ms']:.1f} / {result['p99_ms']:.1f} | {_number(_rate(result, 'raw'))} |"
                 f" {_number(_rate(result, 'massledger'))} | {_number(_rate(result, 'peer'))} |"
                 f" {ratios['to_raw']} | {ratios['to_peer']} / {ratios['inprocess_to_peer']} |"
                 f" {_targets(result)} |"
@@ -114,7 +118,7 @@ def table(results: dict[str, Any]) -> str:
         )
         lines.append(
             f"- {backend}: load generator alone on `GET /health`: {ceiling['throughput']:,.0f} req/s"
-            f" (p99 {ceiling['p99_ms']} ms); `massledger verify` after the write scenarios: {verdict}."
+            f" (p99 {ceiling['p99_ms']:.1f} ms); `massledger verify` after the write scenarios: {verdict}."
         )
     return "\n".join(lines)
 
@@ -168,7 +172,10 @@ def chart(results: dict[str, Any], path: Path) -> None:
     if meta.get("preliminary"):
         title += " — preliminary"
     top.set_title(title)
-    bottom.set_title("p99: HTTP under 32 connections; references one operation at a time", fontsize=9)
+    bottom.set_title(
+        "p99: HTTP under 32 connections; references one at a time (SQLite) or 8 threads (PostgreSQL)",
+        fontsize=9,
+    )
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)

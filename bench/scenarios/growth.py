@@ -35,7 +35,7 @@ CACHE_DIR = Path(__file__).resolve().parent.parent / "out" / "cache"
 
 class Growth(Scenario):
     key = "growth"
-    title = "growth: 10 k vs 5 M events stored"
+    title = "growth: small vs large store"
     unit = "p99 ratio"
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
