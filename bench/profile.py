@@ -62,7 +62,7 @@ def _frame_key(frame: str) -> str:
 
 def _component(frames: list[str]) -> str:
     for frame in reversed(frames):
-        name, file = _location(frame)
+        file = _location(frame)[1]
         if file.startswith(_MASSLEDGER) or file.startswith("massledger"):
             return f"massledger {file.removeprefix('massledger/')}"
         for needle, component in _COMPONENTS:

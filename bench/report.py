@@ -88,9 +88,10 @@ def table(results: dict[str, Any]) -> str:
                 for part in ("append", "get"):
                     small = runs["small"][part]["measured"]
                     large = runs["large"][part]["measured"]
+                    growth = result[f"{part}_p99_ratio"]
                     cells.append(
                         f"{part}: {small['throughput']:,.0f} → {large['throughput']:,.0f} req/s,"
-                        f" p99 {small['p99_ms']:.1f} → {large['p99_ms']:.1f} ms (×{result[f'{part}_p99_ratio']})"
+                        f" p99 {small['p99_ms']:.1f} → {large['p99_ms']:.1f} ms (×{growth})"
                     )
                 lines.append(
                     f"| growth: {sizes['small']:,} → {sizes['large']:,} events stored | {backend} |"
