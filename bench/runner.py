@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -26,31 +25,6 @@ from bench.world import (
 )
 
 OUT = Path(__file__).resolve().parent / "out"
-
-
-def verify(database_url: str, data_dir: Path) -> dict[str, Any]:
-    """`massledger verify --json` on the benchmark database, as an operator would run it."""
-    env = {**server.server_env(database_url, data_dir)}
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-m", "massledger", "verify", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
-    try:
-        report_json = json.loads(completed.stdout)
-    except json.JSONDecodeError:
-        report_json = {"ok": False, "error": completed.stderr.strip()[-500:]}
-    return {
-        "exit_code": completed.returncode,
-        "ok": completed.returncode == 0 and bool(report_json.get("ok")),
-        "checked": report_json.get("checked"),
-        "problems": report_json.get("problems", [])[:5],
-        "seconds": round(time.perf_counter() - started, 1),
-    }
 
 
 def _run_one(scenario: Scenario, ctx: RunContext, log: Any) -> dict[str, Any]:
@@ -98,7 +72,7 @@ def run_backend(
                 results[scenario.key] = _run_one(scenario, ctx, log)
         server_command = live.command
     written = any(results.get(k, {}).get("status") == "ok" for k in ("single_append", "batch_append"))
-    checked = verify(url, world.data_dir) if written else None
+    checked = server.verify(url, world.data_dir) if written else None
     if checked is not None:
         log(f"  massledger verify: {'ok' if checked['ok'] else 'FAILED'} {checked['checked']}")
     for later in ALL:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -119,3 +121,28 @@ def openapi_paths(base_url: str) -> set[str]:
     response = httpx.get(f"{base_url}/openapi.json", timeout=10)
     response.raise_for_status()
     return set(response.json().get("paths", {}))
+
+
+def verify(database_url: str, data_dir: Path) -> dict[str, Any]:
+    """`massledger verify --json` on the benchmark database, as an operator would run it."""
+    env = server_env(database_url, data_dir)
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-m", "massledger", "verify", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    try:
+        report_json = json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        report_json = {"ok": False, "error": completed.stderr.strip()[-500:]}
+    return {
+        "exit_code": completed.returncode,
+        "ok": completed.returncode == 0 and bool(report_json.get("ok")),
+        "checked": report_json.get("checked"),
+        "problems": report_json.get("problems", [])[:5],
+        "seconds": round(time.perf_counter() - started, 1),
+    }

@@ -87,7 +87,13 @@ class Growth(Scenario):
                 Plan("POST", "/documents/{id}/events", append_ids, token, event_json(world)),
             )
             get = sub.drive(f"get-{label}", Plan("GET", "/documents/{id}", get_ids, token))
+        # `massledger verify` over the whole store, background rows included, where it is affordable.
+        size = ctx.profile.growth_small if label == "small" else ctx.profile.growth_large
+        checked = (
+            server.verify(world.database_url, world.data_dir) if size <= ctx.profile.verify_limit else None
+        )
         return {
+            "verify": checked,
             "append": append,
             "get": get,
             "raw_append": sub.reference("raw", "append", append_ids).as_json(),

@@ -79,6 +79,7 @@ def _check_growth(growth: dict[str, Any]) -> None:
         run = growth["runs"][size]
         assert run["load"]["events"] == growth["sizes"][size] and run["load"]["sample_verified"] >= 1
         assert run["append"]["measured"]["ok"] > 0 and run["get"]["measured"]["errors"]["status"] == 0
+        assert run["verify"]["ok"], run["verify"]  # whole store, bulk-loaded rows included
     assert growth["append_p99_ratio"] > 0 and growth["get_p99_ratio"] > 0
 
 
