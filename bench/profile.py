@@ -1,0 +1,161 @@
+"""Profile the server under wrk load: `python -m bench.profile [--backend sqlite] [--seconds 15]`.
+
+Starts a benchmark server (as bench/runner.py does), drives single appends and then GETs with wrk, and
+records the server process with `py-spy record --native --format raw` meanwhile. Writes the folded stacks
+and a summary of where the time goes (self and inclusive share of busy samples per function) to
+bench/out/profile-<backend>-<scenario>.{folded,md}. The summary lines are what bench/README.md quotes."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+from bench import load, server
+from bench.config import LOAD_CORE, PROFILES
+from bench.runner import stop_on_sigterm
+from bench.scenarios.base import event_json
+from bench.world import create_documents, create_world, drop_postgres_database, fresh_database
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+_MASSLEDGER = ("massledger/", "traceability/", "auth/", "db/", "organizations/", "cli/")
+# (substring of a frame's location, component); the leaf-most frame that matches names the component.
+_COMPONENTS = (
+    ("libsqlite3", "SQLite (engine and file I/O)"),
+    ("_sqlite", "SQLite (engine and file I/O)"),
+    ("psycopg", "psycopg / libpq (driver)"),
+    ("libpq", "psycopg / libpq (driver)"),
+    ("greenlet", "SQLAlchemy async bridge (greenlet)"),
+    ("sqlalchemy/", "SQLAlchemy (engine, pool, events)"),
+    ("pydantic", "Pydantic (validation, serialisation)"),
+    ("orjson", "orjson"),
+    ("libcrypto", "hashing / crypto (OpenSSL)"),
+    ("jwt/", "hashing / crypto (OpenSSL)"),
+    ("fastapi/", "FastAPI / Starlette (routing, dependencies, middleware)"),
+    ("starlette/", "FastAPI / Starlette (routing, dependencies, middleware)"),
+    ("uvicorn/", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("httptools", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("loop.c", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("stream.c", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("linux.c", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("core.c", "uvicorn / uvloop / httptools (HTTP, sockets)"),
+    ("asyncio/", "asyncio"),
+    ("_asynciomodule", "asyncio"),
+)
+
+
+def _location(frame: str) -> tuple[str, str]:
+    name, _, where = frame.partition(" (")
+    return name, where.rstrip(")").rsplit(":", 1)[0]
+
+
+def _frame_key(frame: str) -> str:
+    """'fn (path/to/module.py:123)' -> 'fn (to/module.py)': lines of one function are added up."""
+    name, file = _location(frame)
+    short = "/".join(file.split("/")[-2:])
+    return f"{name} ({short})" if file else name
+
+
+def _component(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        file = _location(frame)[1]
+        if file.startswith(_MASSLEDGER) or file.startswith("massledger"):
+            return f"massledger {file.removeprefix('massledger/')}"
+        for needle, component in _COMPONENTS:
+            if needle in file:
+                return component
+    return "interpreter / other"
+
+
+def summarize(folded: str, top: int = 25) -> str:
+    """Busy samples by component (leaf-most known frame), by function (self) and under massledger's
+    own functions (inclusive)."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    components: Counter[str] = Counter()
+    total = 0
+    for line in folded.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [f for f in stack.split(";") if f]
+        if not frames:
+            continue
+        total += count
+        own[_frame_key(frames[-1])] += count
+        components[_component(frames)] += count
+        for key in {_frame_key(f) for f in frames if _location(f)[1].startswith(_MASSLEDGER)}:
+            inclusive[key] += count
+    if not total:
+        return "no samples\n"
+
+    def share(n: int) -> str:
+        return f"{100 * n / total:5.1f}%"
+
+    lines = [f"{total} busy samples (py-spy --native, idle excluded)", "", "by component (self time):"]
+    lines += [f"  {share(n)}  {name}" for name, n in components.most_common()]
+    lines += ["", "by function (self time):"]
+    lines += [f"  {share(n)}  {frame}" for frame, n in own.most_common(top)]
+    lines += ["", "under massledger's functions (inclusive):"]
+    lines += [f"  {share(n)}  {frame}" for frame, n in inclusive.most_common(top)]
+    return "\n".join(lines) + "\n"
+
+
+def record(pid: int, seconds: int, target: Path) -> subprocess.Popen[bytes]:
+    py_spy = shutil.which("py-spy") or str(Path(__import__("sys").executable).parent / "py-spy")
+    args = ["taskset", "-c", str(LOAD_CORE), py_spy, "record", "--pid", str(pid), "--native", "--rate", "200"]
+    args += ["--duration", str(seconds), "--format", "raw", "--output", str(target)]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--seconds", type=int, default=15)
+    args = parser.parse_args()
+    stop_on_sigterm()
+    profile = PROFILES["quick"]
+    workdir = OUT / f"profile-{args.backend}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    name = "massledger_bench_profile"
+    url = fresh_database(args.backend, workdir, name)
+    try:
+        world = create_world(url, workdir / "data")
+        append_ids = create_documents(world, profile.append_documents, tag="append")
+        get_ids = create_documents(world, profile.get_documents, events_each=profile.get_events, tag="get")
+        with server.start(url, world.data_dir) as live:
+            token = server.fetch_token(live.url, world.client_id, world.client_secret)
+            plans = {
+                "single_append": load.Plan(
+                    "POST", "/documents/{id}/events", append_ids, token, event_json(world)
+                ),
+                "get_document": load.Plan("GET", "/documents/{id}", get_ids, token),
+            }
+            for scenario, plan in plans.items():
+                load.run_wrk(live.url, plan, workdir / f"{scenario}-warmup", 32, 3)
+                folded = OUT / f"profile-{args.backend}-{scenario}.folded"
+                spy = record(live.pid, args.seconds, folded)
+                result = load.run_wrk(live.url, plan, workdir / scenario, 32, args.seconds)
+                _, error = spy.communicate(timeout=args.seconds + 60)
+                if spy.returncode != 0:
+                    raise RuntimeError(f"py-spy failed: {error.decode()[-1000:]}")
+                summary = summarize(folded.read_text())
+                header = (
+                    f"# {scenario} on {args.backend}: {result.throughput:,.0f} req/s under py-spy"
+                    f" (p99 {result.p99_ms} ms)\n\n"
+                )
+                (OUT / f"profile-{args.backend}-{scenario}.md").write_text(header + summary)
+                print(header + summary)
+    finally:
+        if args.backend == "postgresql":
+            drop_postgres_database(name)
+
+
+if __name__ == "__main__":
+    main()
