@@ -19,7 +19,7 @@ from massledger.db.engine import Database
 from massledger.ids import new_uuid, now_us, us_to_iso
 from massledger.traceability import service
 from massledger.traceability.tables import documents, events
-from massledger.traceability.verify import check_document
+from massledger.traceability.verify import Derived, check_document
 
 LOADER_VERSION = 1  # bump when the rows written here change: cached databases are keyed by it
 CHUNK_EVENTS = 20_000
@@ -114,7 +114,7 @@ def _check_sample(database_url: str, sample: list[str]) -> list[str]:
                         select(events).where(events.c.document_id == document_id).order_by(events.c.seq)
                     ).mappings()
                 )
-                problem = check_document(document, rows)
+                problem = check_document(document, rows, Derived.load(conn, [document]))
                 if problem is not None:
                     problems.append(f"{problem.subject}: {problem.message}")
     finally:

@@ -19,13 +19,17 @@ from typing import Any, Protocol
 
 import orjson
 import psycopg
+from pydantic import TypeAdapter
 
 from bench import rows as sql
 from bench.world import World, sqlite_path
 from massledger.db.engine import Database
 from massledger.ids import now_us
 from massledger.traceability import service
+from massledger.traceability.append import append_events
 from massledger.traceability.schemas import EventBatch, EventIn
+
+_EVENT: TypeAdapter[EventIn] = TypeAdapter(EventIn)
 
 
 class Driver(Protocol):
@@ -141,13 +145,11 @@ class Massledger:
             orjson.dumps(view)
             return 1
         if self.batch == 1:
-            events = [EventIn.model_validate_json(self.single)]
+            events = [_EVENT.validate_json(self.single)]
         else:
             body = EventBatch.model_validate_json(self.many.replace(b"{id}", document_id.encode()))
             events = body.events
-        self.database.run_write(
-            service.append_events, self.world.context(), document_id, events, lambda _index: ""
-        )
+        self.database.run_write(append_events, self.world.context(), document_id, events, lambda _index: "")
         return len(events)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from pydantic import TypeAdapter
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
@@ -24,11 +25,14 @@ from massledger.ids import now_us
 from massledger.organizations import service as organization_service
 from massledger.organizations.schemas import OrganizationCreate
 from massledger.traceability import service
+from massledger.traceability.append import append_events
 from massledger.traceability.schemas import DocumentCreate, EventIn
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 EVENT_TIME = "2024-01-01T00:00:00.000Z"  # in the past and equal for all events: appends are always in order
+
+_EVENT: TypeAdapter[EventIn] = TypeAdapter(EventIn)
 
 
 def postgres_admin_url() -> str:
@@ -246,7 +250,7 @@ def create_documents(world: World, count: int, events_each: int = 0, tag: str = 
     """``count`` documents with ``events_each`` events each, made by massledger's own service."""
     database = Database(world.database_url)
     ids: list[str] = []
-    event = EventIn.model_validate(event_payload(world))
+    event = _EVENT.validate_python(event_payload(world))
     per_transaction = max(1, 2000 // (events_each + 1))
     try:
         for chunk in _chunks(count, per_transaction):
@@ -260,7 +264,7 @@ def create_documents(world: World, count: int, events_each: int = 0, tag: str = 
                         "id"
                     ]
                     if events_each:
-                        service.append_events(conn, ctx, document_id, [event] * events_each, lambda _i: "")
+                        append_events(conn, ctx, document_id, [event] * events_each, lambda _i: "")
                     made.append(document_id)
                 return made
 
