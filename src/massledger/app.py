@@ -15,6 +15,7 @@ from massledger.auth.tokens import TokenService
 from massledger.db.engine import Database
 from massledger.health import router as health_router
 from massledger.http import BodySizeLimit, install_error_handlers
+from massledger.registry import routes as registry_routes
 from massledger.settings import Settings
 from massledger.traceability import routes as traceability_routes
 
@@ -53,5 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(traceability_routes.router)
     app.include_router(traceability_routes.router, prefix="/v1", include_in_schema=False)
+    app.include_router(registry_routes.router)
+    app.include_router(registry_routes.admin_router)
     openapi.install(app)
     return app

@@ -11,7 +11,7 @@ from typing import Any
 
 import jwt
 import pytest
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from massledger.auth.keys import load_signing_key
@@ -70,8 +70,10 @@ SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
 def _routes(app: Any) -> list[tuple[str, str, tuple[str, ...] | None]]:
     """(method, path, required scopes or None for public) of every documented route."""
     found = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    # Included routers are route contexts (FastAPI ≥ 0.16x): iterate the effective routes, with prefixes.
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not context.include_in_schema:
             continue
         scopes = None
         for dependency in route.dependant.dependencies:
@@ -79,7 +81,8 @@ def _routes(app: Any) -> list[tuple[str, str, tuple[str, ...] | None]]:
             if needed is not None:
                 scopes = tuple(needed)
         for method in sorted(route.methods - {"HEAD"}):
-            found.append((method, route.path, scopes))
+            found.append((method, str(context.path), scopes))
+    assert found, "no routes found: the route table iteration is broken"
     return found
 
 

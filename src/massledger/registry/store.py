@@ -1,0 +1,270 @@
+"""SQL of the registry. The action hot path (find the batch, lock the accounts, read and write the
+holdings, append journal lines, record the transaction) goes through :mod:`massledger.db.raw`, a handful
+of statements per action; the rest uses SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from massledger.db import raw
+from massledger.registry.ledger import Range, format_ranges, parse_ranges
+
+
+@dataclass
+class AccountRow:
+    address: str
+    data_set: str
+    organization_id: str | None
+    kind: str
+    name: str | None
+    entry_count: int
+    head_hash: str
+
+
+@dataclass
+class HoldingRow:
+    account: str
+    batch_id: str
+    amount_kg: int
+    ranges: list[Range]
+    stored: bool  # a row exists in the table
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: str
+    data_set: str
+    credit_type: str
+    vintage: int
+    serialization: str
+    supply_kg: int
+    token_id: int
+    token_address: str
+    project_id: str
+    project_num: int
+    project_name: str
+
+    @property
+    def credit_id(self) -> str:
+        return f"{self.credit_type}-{self.token_id}-{self.token_address}"
+
+
+_ACCOUNT_COLUMNS = "address, data_set, organization_id, kind, name, entry_count, head_hash"
+BATCH_COLUMNS = (
+    "b.id, b.data_set, b.credit_type, b.vintage, b.serialization, b.supply_kg, b.token_id, b.token_address,"
+    " p.id, p.num, p.full_name"
+)
+_FIND_BATCH = raw.Sql(
+    f"SELECT {BATCH_COLUMNS} FROM registry_batches b JOIN registry_projects p ON p.id = b.project_id"
+    " WHERE b.token_address = :token_address AND b.token_id = :token_id"
+)
+_GET_ACCOUNT = raw.Sql(f"SELECT {_ACCOUNT_COLUMNS} FROM registry_accounts WHERE address = :address")
+_UPDATE_HOLDING = raw.Sql(
+    "UPDATE registry_holdings SET amount_kg = :amount_kg, ranges = :ranges, updated_at_us = :updated_at_us"
+    " WHERE account = :account AND batch_id = :batch_id"
+)
+_INSERT_HOLDING = raw.Sql(
+    "INSERT INTO registry_holdings (account, batch_id, amount_kg, ranges, updated_at_us)"
+    " VALUES (:account, :batch_id, :amount_kg, :ranges, :updated_at_us)"
+)
+_INSERT_JOURNAL = raw.Sql(
+    "INSERT INTO registry_journal (account, seq, transaction_id, batch_id, delta_kg, ranges, body, hash)"
+    " VALUES (:account, :seq, :transaction_id, :batch_id, :delta_kg, :ranges, :body, :hash)"
+)
+_UPDATE_ACCOUNT = raw.Sql(
+    "UPDATE registry_accounts SET entry_count = :entry_count, head_hash = :head_hash WHERE address = :address"
+)
+TRANSACTION_COLUMNS = (
+    "id",
+    "data_set",
+    "action",
+    "batch_id",
+    "source_batch_id",
+    "amount_kg",
+    "ranges",
+    "from_account",
+    "to_account",
+    "from_organization_id",
+    "to_organization_id",
+    "retirement_id",
+    "reason",
+    "comment",
+    "beneficiary_name",
+    "client_id",
+    "tx_hash",
+    "created_at_us",
+)
+_INSERT_TRANSACTION = raw.Sql(
+    f"INSERT INTO registry_transactions ({', '.join(TRANSACTION_COLUMNS)})"
+    f" VALUES ({', '.join(':' + c for c in TRANSACTION_COLUMNS)})"
+)
+RETIREMENT_COLUMNS = (
+    "id",
+    "transaction_id",
+    "data_set",
+    "organization_id",
+    "acting_organization_id",
+    "batch_id",
+    "amount_kg",
+    "ranges",
+    "beneficiary_name",
+    "reason",
+    "comment",
+    "verification_hash",
+    "created_at_us",
+)
+_INSERT_RETIREMENT = raw.Sql(
+    f"INSERT INTO registry_retirements ({', '.join(RETIREMENT_COLUMNS)})"
+    f" VALUES ({', '.join(':' + c for c in RETIREMENT_COLUMNS)})"
+)
+_CLAIM = raw.Sql(
+    "INSERT INTO registry_idempotency (organization_id, data_set, key, request_hash, transaction_id,"
+    " created_at_us) VALUES (:organization_id, :data_set, :key, :request_hash, :transaction_id,"
+    " :created_at_us) ON CONFLICT (organization_id, data_set, key) DO NOTHING RETURNING transaction_id"
+)
+_CLAIMED = raw.Sql(
+    "SELECT request_hash, transaction_id FROM registry_idempotency"
+    " WHERE organization_id = :organization_id AND data_set = :data_set AND key = :key"
+)
+_NEXT = raw.Sql(
+    "INSERT INTO registry_sequences (name, value) VALUES (:name, 1)"
+    " ON CONFLICT (name) DO UPDATE SET value = registry_sequences.value + 1 RETURNING value"
+)
+_statements: dict[tuple[str, int, bool], raw.Sql] = {}
+
+
+def _in_list(prefix: str, count: int) -> str:
+    return ", ".join(f":{prefix}{index}" for index in range(count))
+
+
+def _lock_accounts_sql(count: int, lock: bool) -> raw.Sql:
+    key = ("lock", count, lock)
+    statement = _statements.get(key)
+    if statement is None:
+        # Ascending address order: every writer takes its row locks in the same order (no deadlocks).
+        text = (
+            f"SELECT {_ACCOUNT_COLUMNS} FROM registry_accounts WHERE address IN ({_in_list('a', count)})"
+            " ORDER BY address"
+        )
+        statement = _statements[key] = raw.Sql(text + (" FOR UPDATE" if lock else ""))
+    return statement
+
+
+def _holdings_sql(count: int) -> raw.Sql:
+    key = ("holdings", count, False)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = raw.Sql(
+            "SELECT account, batch_id, amount_kg, ranges FROM registry_holdings"
+            f" WHERE batch_id = :batch_id AND account IN ({_in_list('a', count)})"
+        )
+    return statement
+
+
+def _account(row: tuple[Any, ...]) -> AccountRow:
+    return AccountRow(*row)
+
+
+def batch_from_row(row: Sequence[Any]) -> BatchInfo:
+    return BatchInfo(*row)
+
+
+def find_batch(conn: Connection, token_address: str, token_id: int) -> BatchInfo | None:
+    row = raw.fetch_one(conn, _FIND_BATCH, {"token_address": token_address, "token_id": token_id})
+    return batch_from_row(row) if row else None
+
+
+_BATCH_TOKEN = raw.Sql("SELECT credit_type, token_id, token_address FROM registry_batches WHERE id = :id")
+
+
+def batch_credit_id(conn: Connection, batch_id: str) -> str:
+    row = raw.fetch_one(conn, _BATCH_TOKEN, {"id": batch_id})
+    assert row is not None
+    return f"{row[0]}-{row[1]}-{row[2]}"
+
+
+def get_account(conn: Connection, address: str) -> AccountRow | None:
+    row = raw.fetch_one(conn, _GET_ACCOUNT, {"address": address})
+    return _account(row) if row else None
+
+
+def lock_accounts(conn: Connection, addresses: Sequence[str]) -> dict[str, AccountRow]:
+    """Lock the accounts a transaction will write (PostgreSQL row locks in ascending address order;
+    SQLite's writer already holds the database lock)."""
+    unique = sorted(set(addresses))
+    statement = _lock_accounts_sql(len(unique), conn.dialect.name == "postgresql")
+    rows = raw.fetch_all(conn, statement, {f"a{index}": address for index, address in enumerate(unique)})
+    return {row[0]: _account(row) for row in rows}
+
+
+def load_holdings(conn: Connection, batch_id: str, accounts: Sequence[str]) -> dict[str, HoldingRow]:
+    unique = sorted(set(accounts))
+    params: dict[str, Any] = {f"a{index}": address for index, address in enumerate(unique)}
+    params["batch_id"] = batch_id
+    found = {
+        account: HoldingRow(account, batch, amount, parse_ranges(ranges), True)
+        for account, batch, amount, ranges in raw.fetch_all(conn, _holdings_sql(len(unique)), params)
+    }
+    for account in unique:
+        found.setdefault(account, HoldingRow(account, batch_id, 0, [], False))
+    return found
+
+
+def write_holdings(conn: Connection, holdings: Sequence[HoldingRow], now: int) -> None:
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    for holding in holdings:
+        values = {
+            "account": holding.account,
+            "batch_id": holding.batch_id,
+            "amount_kg": holding.amount_kg,
+            "ranges": format_ranges(holding.ranges),
+            "updated_at_us": now,
+        }
+        (updates if holding.stored else inserts).append(values)
+        holding.stored = True
+    raw.execute_many(conn, _UPDATE_HOLDING, updates)
+    raw.execute_many(conn, _INSERT_HOLDING, inserts)
+
+
+def insert_journal(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    raw.execute_many(conn, _INSERT_JOURNAL, rows)
+
+
+def update_account_heads(conn: Connection, accounts: Sequence[AccountRow]) -> None:
+    raw.execute_many(
+        conn,
+        _UPDATE_ACCOUNT,
+        [{"address": a.address, "entry_count": a.entry_count, "head_hash": a.head_hash} for a in accounts],
+    )
+
+
+def insert_transactions(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    raw.execute_many(conn, _INSERT_TRANSACTION, rows)
+
+
+def insert_retirement(conn: Connection, row: dict[str, Any]) -> None:
+    raw.execute(conn, _INSERT_RETIREMENT, row)
+
+
+def claim_idempotency(
+    conn: Connection, key: dict[str, str], request_hash: str, transaction_id: str, now: int
+) -> tuple[str, str] | None:
+    """None when the key is new (claimed by this transaction), else (stored request hash, transaction id).
+    On PostgreSQL a concurrent claim of the same key waits for the first transaction to finish."""
+    params = {**key, "request_hash": request_hash, "transaction_id": transaction_id, "created_at_us": now}
+    if raw.fetch_one(conn, _CLAIM, params) is not None:
+        return None
+    row = raw.fetch_one(conn, _CLAIMED, key)
+    assert row is not None
+    return str(row[0]), str(row[1])
+
+
+def next_value(conn: Connection, name: str) -> int:
+    row = raw.fetch_one(conn, _NEXT, {"name": name})
+    assert row is not None
+    return int(row[0])
