@@ -225,6 +225,14 @@ def list_projects(conn: Connection, data_set: str, limit: int, page: int) -> tup
     return list(rows), int(total)
 
 
+def all_projects(conn: Connection, data_set: str | None) -> list[RowMapping]:
+    """Every project (public or not), for operators."""
+    query = select(registry_projects).order_by(registry_projects.c.num)
+    if data_set is not None:
+        query = query.where(registry_projects.c.data_set == data_set)
+    return list(conn.execute(query).mappings())
+
+
 def get_project(conn: Connection, project_id: str, data_set: str, *, include_private: bool) -> RowMapping:
     p = registry_projects.c
     row = conn.execute(select(registry_projects).where(p.id == project_id)).mappings().first()
