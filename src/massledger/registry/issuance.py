@@ -446,11 +446,10 @@ def issue_credits(
     holder_keys = [f"{account}|{batch_id}" for account, batch_id, _ in holders]
     source_batches = {batch_id for _, batch_id, _ in holders}
     for source_batch in sorted(source_batches):
-        posting.add_holdings(
-            store.load_holdings(
-                conn, source_batch, [account for account, batch_id, _ in holders if batch_id == source_batch]
-            )
-        )
+        # The holders and the converted sink (which may already hold units of this ex-ante batch).
+        sending = [account for account, batch_id, _ in holders if batch_id == source_batch]
+        assert converted_address is not None
+        posting.add_holdings(store.load_holdings(conn, source_batch, [*sending, converted_address]))
     converting = sum(shares.values())
     recipient_kg = amount_kg - buffer - converting
     next_unit = 1
