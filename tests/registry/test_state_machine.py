@@ -176,7 +176,7 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @invariant()
     def ledger_matches_the_model_and_verifies(self) -> None:
-        checked, problems = self.db.run_read(verify_registry)
+        _checked, problems = self.db.run_read(verify_registry)
         assert problems == [], problems
         defaults = {accounts.default_address(org, "TEST"): org for org in self.orgs}
         with self.db.engine.connect() as conn:
