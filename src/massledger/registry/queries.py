@@ -11,6 +11,7 @@ from massledger.db import raw
 from massledger.errors import NotFound
 from massledger.organizations.tables import organizations
 from massledger.registry import accounts
+from massledger.registry.serials import is_address
 from massledger.registry.store import BATCH_COLUMNS, TRANSACTION_COLUMNS, BatchInfo, batch_from_row
 from massledger.registry.tables import (
     registry_accounts,
@@ -121,6 +122,8 @@ def account_of(conn: Connection, organization_id: str, data_set: str, address: s
     """The organization's default account, or the given live account of it, in the data set."""
     if address is None:
         return accounts.default_address(organization_id, data_set)
+    if not is_address(address):
+        raise NotFound(f"Account {address[:80]} was not found (addresses are 0x and 40 lowercase hex digits)")
     a = registry_accounts.c
     row = conn.execute(
         select(a.address).where(
