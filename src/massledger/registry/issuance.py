@@ -338,7 +338,7 @@ def issue_credits(
     if not 1000 <= vintage <= 9999:
         raise ValidationFailed("vintage", "must be a four-digit year")
     if not 0 < amount_kg <= ledger.MAX_KG:
-        raise ValidationFailed("amount", "must be greater than 0")
+        raise ValidationFailed("amount", f"must be between 1 kg and {ledger.MAX_KG} kg")
     project = get_project_row(conn, project_id, lock=True)  # serialises issuance per project
     if data_set is not None and data_set != project["data_set"]:
         raise NotFound(f"Project {project_id} was not found in the {data_set} data set")

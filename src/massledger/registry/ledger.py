@@ -11,8 +11,9 @@ from decimal import Decimal, InvalidOperation
 Range = tuple[int, int]  # inclusive (first, last) serial units
 
 KG_PER_TONNE = 1000
-# Far above any real supply (9.2e12 t) and safely inside a signed 64-bit column.
-MAX_KG = 2**53
+# A trillion tonnes: far above any real supply, and every amount up to it has at most 15 significant digits
+# in tonnes, so it travels exactly as a JSON number (a double) both ways.
+MAX_KG = 10**15
 
 
 class AmountError(ValueError):
