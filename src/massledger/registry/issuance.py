@@ -495,7 +495,6 @@ def issue_credits(
     if buffer:
         assert buffer_address is not None
         posting.credit(buffer_address, batch.id, [(next_unit, amount_kg)], transaction_id, "issue")
-    posting.flush(conn)
     transactions.insert(
         0,
         _transaction_row(
@@ -513,7 +512,7 @@ def issue_credits(
             now,
         ),
     )
-    store.insert_transactions(conn, transactions)
+    posting.flush(conn, transactions)
     return IssuedBatch(
         batch=batch,
         buffer_kg=buffer,

@@ -55,7 +55,7 @@ class Posting:
     def holding(self, account: str, batch_id: str) -> HoldingRow:
         key = (account, batch_id)
         if key not in self.holdings:
-            self.holdings[key] = HoldingRow(account, batch_id, 0, [], False)
+            self.holdings[key] = HoldingRow(account, batch_id, 0, [])
         return self.holdings[key]
 
     def debit(self, account: str, batch_id: str, units: int, transaction_id: str, action: str) -> list[Range]:
@@ -104,10 +104,22 @@ class Posting:
         self._touched[account] = state
         self._changed[(account, batch_id)] = self.holdings[(account, batch_id)]
 
-    def flush(self, conn: Connection) -> None:
-        store.write_holdings(conn, list(self._changed.values()), self.now)
-        store.insert_journal(conn, self._journal)
-        store.update_account_heads(conn, list(self._touched.values()))
+    def flush(
+        self,
+        conn: Connection,
+        transactions: list[dict[str, Any]],
+        retirements: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Write the legs with the command's transactions (and retirements): one round trip on PostgreSQL."""
+        store.write_ledger(
+            conn,
+            list(self._changed.values()),
+            self._journal,
+            list(self._touched.values()),
+            transactions,
+            retirements or [],
+            self.now,
+        )
         self._journal = []
         self._touched = {}
         self._changed = {}

@@ -181,7 +181,6 @@ def perform_action(
     posting.add_holdings(holdings)
     ranges = posting.debit(sender.address, batch.id, checked.amount_kg, transaction_id, action)
     posting.credit(receiver.address, batch.id, ranges, transaction_id, action)
-    posting.flush(conn)
 
     data = request.retirementData
     retirement_id = new_uuid() if action in RETIRING else None
@@ -205,7 +204,7 @@ def perform_action(
         "created_at_us": now,
     }
     row["tx_hash"] = transaction_hash(row)
-    store.insert_transactions(conn, [row])
+    retirements: list[dict[str, Any]] = []
     if retirement_id is not None:
         assert data is not None and receiver.organization_id is not None
         retirement: dict[str, Any] = {
@@ -223,5 +222,6 @@ def perform_action(
             "created_at_us": now,
         }
         retirement["verification_hash"] = retirement_hash(retirement, batch.serialization)
-        store.insert_retirement(conn, retirement)
+        retirements.append(retirement)
+    posting.flush(conn, [row], retirements)
     return TransactionView(row, batch), False

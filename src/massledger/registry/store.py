@@ -4,10 +4,12 @@ of statements per action; the rest uses SQLAlchemy Core."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 from massledger.db import raw
@@ -31,7 +33,6 @@ class HoldingRow:
     batch_id: str
     amount_kg: int
     ranges: list[Range]
-    stored: bool  # a row exists in the table
 
 
 @dataclass(frozen=True)
@@ -63,21 +64,6 @@ _FIND_BATCH = raw.Sql(
     " WHERE b.token_address = :token_address AND b.token_id = :token_id"
 )
 _GET_ACCOUNT = raw.Sql(f"SELECT {_ACCOUNT_COLUMNS} FROM registry_accounts WHERE address = :address")
-_UPDATE_HOLDING = raw.Sql(
-    "UPDATE registry_holdings SET amount_kg = :amount_kg, ranges = :ranges, updated_at_us = :updated_at_us"
-    " WHERE account = :account AND batch_id = :batch_id"
-)
-_INSERT_HOLDING = raw.Sql(
-    "INSERT INTO registry_holdings (account, batch_id, amount_kg, ranges, updated_at_us)"
-    " VALUES (:account, :batch_id, :amount_kg, :ranges, :updated_at_us)"
-)
-_INSERT_JOURNAL = raw.Sql(
-    "INSERT INTO registry_journal (account, seq, transaction_id, batch_id, delta_kg, ranges, body, hash)"
-    " VALUES (:account, :seq, :transaction_id, :batch_id, :delta_kg, :ranges, :body, :hash)"
-)
-_UPDATE_ACCOUNT = raw.Sql(
-    "UPDATE registry_accounts SET entry_count = :entry_count, head_hash = :head_hash WHERE address = :address"
-)
 TRANSACTION_COLUMNS = (
     "id",
     "data_set",
@@ -98,10 +84,6 @@ TRANSACTION_COLUMNS = (
     "tx_hash",
     "created_at_us",
 )
-_INSERT_TRANSACTION = raw.Sql(
-    f"INSERT INTO registry_transactions ({', '.join(TRANSACTION_COLUMNS)})"
-    f" VALUES ({', '.join(':' + c for c in TRANSACTION_COLUMNS)})"
-)
 RETIREMENT_COLUMNS = (
     "id",
     "transaction_id",
@@ -116,10 +98,6 @@ RETIREMENT_COLUMNS = (
     "comment",
     "verification_hash",
     "created_at_us",
-)
-_INSERT_RETIREMENT = raw.Sql(
-    f"INSERT INTO registry_retirements ({', '.join(RETIREMENT_COLUMNS)})"
-    f" VALUES ({', '.join(':' + c for c in RETIREMENT_COLUMNS)})"
 )
 _CLAIM = raw.Sql(
     "INSERT INTO registry_idempotency (organization_id, data_set, key, request_hash, transaction_id,"
@@ -173,9 +151,23 @@ def batch_from_row(row: Sequence[Any]) -> BatchInfo:
     return BatchInfo(*row)
 
 
+# Batches never change once issued: the action path finds them in memory after the first read.
+_batches: OrderedDict[tuple[str, int], BatchInfo] = OrderedDict()
+_BATCH_CACHE_SIZE = 100_000
+
+
 def find_batch(conn: Connection, token_address: str, token_id: int) -> BatchInfo | None:
+    key = (token_address, token_id)
+    cached = _batches.get(key)
+    if cached is not None:
+        return cached
     row = raw.fetch_one(conn, _FIND_BATCH, {"token_address": token_address, "token_id": token_id})
-    return batch_from_row(row) if row else None
+    if row is None:
+        return None
+    batch = _batches[key] = batch_from_row(row)
+    if len(_batches) > _BATCH_CACHE_SIZE:
+        _batches.popitem(last=False)
+    return batch
 
 
 _BATCH_TOKEN = raw.Sql("SELECT credit_type, token_id, token_address FROM registry_batches WHERE id = :id")
@@ -206,49 +198,100 @@ def load_holdings(conn: Connection, batch_id: str, accounts: Sequence[str]) -> d
     params: dict[str, Any] = {f"a{index}": address for index, address in enumerate(unique)}
     params["batch_id"] = batch_id
     found = {
-        account: HoldingRow(account, batch, amount, parse_ranges(ranges), True)
+        account: HoldingRow(account, batch, amount, parse_ranges(ranges))
         for account, batch, amount, ranges in raw.fetch_all(conn, _holdings_sql(len(unique)), params)
     }
     for account in unique:
-        found.setdefault(account, HoldingRow(account, batch_id, 0, [], False))
+        found.setdefault(account, HoldingRow(account, batch_id, 0, []))
     return found
 
 
-def write_holdings(conn: Connection, holdings: Sequence[HoldingRow], now: int) -> None:
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
-    for holding in holdings:
-        values = {
+HOLDING_COLUMNS = ("account", "batch_id", "amount_kg", "ranges", "updated_at_us")
+JOURNAL_COLUMNS = ("account", "seq", "transaction_id", "batch_id", "delta_kg", "ranges", "body", "hash")
+HEAD_COLUMNS = ("address", "entry_count", "head_hash")
+_UPSERT = (
+    " ON CONFLICT (account, batch_id) DO UPDATE SET amount_kg = excluded.amount_kg,"
+    " ranges = excluded.ranges, updated_at_us = excluded.updated_at_us"
+)
+_SET_HEAD = "UPDATE registry_accounts SET entry_count = {v}entry_count, head_hash = {v}head_hash"
+# (table, columns, what follows the insert) in write order; the accounts' heads are an UPDATE.
+_TABLES = (
+    ("registry_holdings", HOLDING_COLUMNS, _UPSERT),
+    ("registry_journal", JOURNAL_COLUMNS, ""),
+    ("registry_accounts", HEAD_COLUMNS, None),
+    ("registry_transactions", TRANSACTION_COLUMNS, ""),
+    ("registry_retirements", RETIREMENT_COLUMNS, ""),
+)
+_write_statements: dict[tuple[str, tuple[bool, ...]], list[tuple[int, raw.Sql]]] = {}
+
+
+def _write_sql(dialect: str, present: tuple[bool, ...]) -> list[tuple[int, raw.Sql]]:
+    """(table index, statement) pairs writing a command's rows.
+
+    PostgreSQL: one statement of data-modifying CTEs, each table's rows passed as one JSON array (one round
+    trip, a short statement text with five parameters at most, so the driver caches its parsing). SQLite
+    runs in-process: one executemany per table."""
+    key = (dialect, present)
+    cached = _write_statements.get(key)
+    if cached is not None:
+        return cached
+    statements: list[tuple[int, raw.Sql]] = []
+    parts: list[str] = []
+    for index, (table, columns, suffix) in enumerate(_TABLES):
+        if not present[index]:
+            continue
+        names = ", ".join(columns)
+        if dialect == "postgresql":
+            rows = f"json_populate_recordset(NULL::{table}, CAST(:rows{index} AS json))"
+            if suffix is None:
+                parts.append(
+                    f"{_SET_HEAD.format(v='v.')} FROM {rows} AS v WHERE registry_accounts.address = v.address"
+                )
+            else:
+                parts.append(f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows}{suffix}")
+        elif suffix is None:
+            statements.append((index, raw.Sql(f"{_SET_HEAD.format(v=':')} WHERE address = :address")))
+        else:
+            values = ", ".join(f":{column}" for column in columns)
+            statements.append((index, raw.Sql(f"INSERT INTO {table} ({names}) VALUES ({values}){suffix}")))
+    if dialect == "postgresql":
+        *first, last = parts
+        ctes = ", ".join(f"w{index} AS ({part} RETURNING 1)" for index, part in enumerate(first))
+        statements = [(-1, raw.Sql(f"WITH {ctes} {last}" if ctes else last))]
+    _write_statements[key] = statements
+    return statements
+
+
+def write_ledger(
+    conn: Connection,
+    holdings: Sequence[HoldingRow],
+    journal: Sequence[dict[str, Any]],
+    accounts: Sequence[AccountRow],
+    transactions: Sequence[dict[str, Any]],
+    retirements: Sequence[dict[str, Any]],
+    now: int,
+) -> None:
+    """Write a command's holdings (full new values), journal lines, account heads, transactions and
+    retirements."""
+    holding_rows = [
+        {
             "account": holding.account,
             "batch_id": holding.batch_id,
             "amount_kg": holding.amount_kg,
             "ranges": format_ranges(holding.ranges),
             "updated_at_us": now,
         }
-        (updates if holding.stored else inserts).append(values)
-        holding.stored = True
-    raw.execute_many(conn, _UPDATE_HOLDING, updates)
-    raw.execute_many(conn, _INSERT_HOLDING, inserts)
-
-
-def insert_journal(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    raw.execute_many(conn, _INSERT_JOURNAL, rows)
-
-
-def update_account_heads(conn: Connection, accounts: Sequence[AccountRow]) -> None:
-    raw.execute_many(
-        conn,
-        _UPDATE_ACCOUNT,
-        [{"address": a.address, "entry_count": a.entry_count, "head_hash": a.head_hash} for a in accounts],
-    )
-
-
-def insert_transactions(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    raw.execute_many(conn, _INSERT_TRANSACTION, rows)
-
-
-def insert_retirement(conn: Connection, row: dict[str, Any]) -> None:
-    raw.execute(conn, _INSERT_RETIREMENT, row)
+        for holding in holdings
+    ]
+    heads = [{"address": a.address, "entry_count": a.entry_count, "head_hash": a.head_hash} for a in accounts]
+    tables: list[Sequence[dict[str, Any]]] = [holding_rows, journal, heads, transactions, retirements]
+    present = tuple(bool(rows) for rows in tables)
+    for index, statement in _write_sql(conn.dialect.name, present):
+        if index < 0:
+            params = {f"rows{i}": orjson.dumps(rows).decode() for i, rows in enumerate(tables) if rows}
+            raw.execute(conn, statement, params)
+        else:
+            raw.execute_many(conn, statement, tables[index])
 
 
 def claim_idempotency(
