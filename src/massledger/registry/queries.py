@@ -263,42 +263,28 @@ def batch_totals(conn: Connection, project_id: str) -> list[RowMapping]:
     def in_kind(kind: str) -> Any:
         return func.coalesce(func.sum(case((a.kind == kind, h.amount_kg), else_=0)), 0).label(kind)
 
+    columns = (
+        b.id,
+        b.credit_type,
+        b.vintage,
+        b.supply_kg,
+        b.buffer_kg,
+        b.serialization,
+        b.token_id,
+        b.token_address,
+        b.monitoring_period_start,
+        b.monitoring_period_end,
+        b.created_at_us,
+    )
     query = (
-        select(
-            b.id,
-            b.credit_type,
-            b.vintage,
-            b.supply_kg,
-            b.buffer_kg,
-            b.serialization,
-            b.token_id,
-            b.token_address,
-            b.monitoring_period_start,
-            b.monitoring_period_end,
-            b.created_at_us,
-            in_kind(accounts.RETIRED),
-            in_kind(accounts.CANCELLED),
-            in_kind(accounts.CONVERTED),
-        )
+        select(*columns, in_kind(accounts.RETIRED), in_kind(accounts.CANCELLED), in_kind(accounts.CONVERTED))
         .select_from(
             registry_batches.outerjoin(registry_holdings, h.batch_id == b.id).outerjoin(
                 registry_accounts, a.address == h.account
             )
         )
         .where(b.project_id == project_id)
-        .group_by(
-            b.id,
-            b.credit_type,
-            b.vintage,
-            b.supply_kg,
-            b.buffer_kg,
-            b.serialization,
-            b.token_id,
-            b.token_address,
-            b.monitoring_period_start,
-            b.monitoring_period_end,
-            b.created_at_us,
-        )
+        .group_by(*columns)
         .order_by(b.vintage, b.created_at_us, b.id)
     )
     return list(conn.execute(query).mappings())
