@@ -255,19 +255,22 @@ def _check_batches(conn: Connection) -> tuple[int, list[Problem]]:
 
 def _check_transactions(conn: Connection) -> tuple[int, list[Problem]]:
     problems: list[Problem] = []
-    legs = {
-        row.transaction_id: (int(row.total), int(row.lines), int(row.moved))
-        for row in conn.execute(
-            select(
-                registry_journal.c.transaction_id,
-                func.sum(registry_journal.c.delta_kg).label("total"),
-                func.count().label("lines"),
-                func.max(registry_journal.c.delta_kg).label("moved"),
-            ).group_by(registry_journal.c.transaction_id)
-        )
-    }
     checked = 0
+    journal = registry_journal.c
     for page in _pages(conn, registry_transactions, registry_transactions.c.id):
+        legs = {
+            row.transaction_id: (int(row.total), int(row.lines), int(row.moved))
+            for row in conn.execute(
+                select(
+                    journal.transaction_id,
+                    func.sum(journal.delta_kg).label("total"),
+                    func.count().label("lines"),
+                    func.max(journal.delta_kg).label("moved"),
+                )
+                .where(journal.transaction_id.in_([row["id"] for row in page]))
+                .group_by(journal.transaction_id)
+            )
+        }
         for row in page:
             checked += 1
             subject = f"transaction {row['id']} ({row['action']})"
@@ -289,19 +292,25 @@ def _check_transactions(conn: Connection) -> tuple[int, list[Problem]]:
 def _check_retirements(conn: Connection) -> tuple[int, list[Problem]]:
     problems: list[Problem] = []
     checked = 0
+    retirements = registry_retirements.c
     query = select(registry_retirements, registry_batches.c.serialization).select_from(
-        registry_retirements.join(registry_batches, registry_batches.c.id == registry_retirements.c.batch_id)
+        registry_retirements.join(registry_batches, registry_batches.c.id == retirements.batch_id)
     )
-    for row in conn.execute(query).mappings():
-        checked += 1
-        if retirement_hash(row, row["serialization"]) != row["verification_hash"]:
-            problems.append(
-                Problem(
-                    "registry.retirement",
-                    f"retirement {row['id']}",
-                    "verification hash does not match its record",
+    last = ""
+    while rows := list(
+        conn.execute(query.where(retirements.id > last).order_by(retirements.id).limit(PAGE)).mappings()
+    ):
+        for row in rows:
+            checked += 1
+            if retirement_hash(row, row["serialization"]) != row["verification_hash"]:
+                problems.append(
+                    Problem(
+                        "registry.retirement",
+                        f"retirement {row['id']}",
+                        "verification hash does not match its record",
+                    )
                 )
-            )
+        last = rows[-1]["id"]
     return checked, problems
 
 
