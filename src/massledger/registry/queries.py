@@ -169,6 +169,7 @@ def _retirement_query() -> Any:
         b.serialization,
         p.id.label("project_id"),
         p.full_name.label("project_name"),
+        p.num.label("project_num"),
     ).select_from(
         registry_retirements.join(registry_batches, b.id == r.batch_id).join(
             registry_projects, p.id == b.project_id

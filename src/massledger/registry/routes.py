@@ -267,13 +267,8 @@ async def retirement_pdf(
     data_set = ledger_of(principal, development)
     uuid_or_404(retirementId, "Retirement")
 
-    def read(conn: Connection) -> tuple[Any, int]:
-        row = queries.get_retirement(conn, id, data_set, retirementId)
-        project = issuance.get_project_row(conn, row["project_id"])
-        return row, int(project["num"])
-
-    row, project_num = await request.app.state.database.read(read)
-    content = retirement_certificate(row, project_num, development=data_set == "TEST")
+    row = await request.app.state.database.read(queries.get_retirement, id, data_set, retirementId)
+    content = retirement_certificate(row, int(row["project_num"]), development=data_set == "TEST")
     return Response(
         content,
         media_type="application/pdf",
