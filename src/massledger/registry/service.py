@@ -165,11 +165,10 @@ def perform_action(
         )
     sender_address = request.fromAddress or accounts.default_address(actor.organization_id, actor.data_set)
     receiver_address = _target_address(conn, actor, action, request)
-    locked = store.lock_accounts(conn, [sender_address, receiver_address])
+    locked, holdings = store.lock_and_load(conn, batch.id, [sender_address, receiver_address])
     sender, receiver = _check_accounts(
         actor, action, request, locked.get(sender_address), locked.get(receiver_address)
     )
-    holdings = store.load_holdings(conn, batch.id, [sender.address, receiver.address])
     available = holdings[sender.address].amount_kg
     if checked.amount_kg > available:
         raise ValidationFailed(

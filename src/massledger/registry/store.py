@@ -193,6 +193,44 @@ def lock_accounts(conn: Connection, addresses: Sequence[str]) -> dict[str, Accou
     return {row[0]: _account(row) for row in rows}
 
 
+# PostgreSQL: lock the accounts, then read them with their holdings of one batch, in one round trip. The
+# function is VOLATILE, so its second statement reads with a new snapshot taken after the locks were
+# granted: it sees what the previous holder of a lock committed (created by migration 0003).
+LOCK_AND_READ_FUNCTION = """
+CREATE OR REPLACE FUNCTION registry_lock_and_read(p_addresses text[], p_batch text)
+RETURNS TABLE (address text, data_set text, organization_id text, kind text, name text,
+               entry_count integer, head_hash text, amount_kg bigint, ranges text)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM 1 FROM registry_accounts a WHERE a.address = ANY (p_addresses) ORDER BY a.address FOR UPDATE;
+    RETURN QUERY
+        SELECT a.address::text, a.data_set::text, a.organization_id::text, a.kind::text, a.name,
+               a.entry_count, a.head_hash::text, h.amount_kg, h.ranges
+        FROM registry_accounts a
+        LEFT JOIN registry_holdings h ON h.account = a.address AND h.batch_id = p_batch
+        WHERE a.address = ANY (p_addresses);
+END
+$$
+"""
+_LOCK_AND_READ = raw.Sql("SELECT * FROM registry_lock_and_read(:addresses, :batch_id)")
+
+
+def lock_and_load(
+    conn: Connection, batch_id: str, addresses: Sequence[str]
+) -> tuple[dict[str, AccountRow], dict[str, HoldingRow]]:
+    """Lock the accounts (ascending address order) and read their holdings of one batch."""
+    if conn.dialect.name != "postgresql":
+        return lock_accounts(conn, addresses), load_holdings(conn, batch_id, addresses)
+    unique = sorted(set(addresses))
+    rows = raw.fetch_all(conn, _LOCK_AND_READ, {"addresses": unique, "batch_id": batch_id})
+    locked = {row[0]: _account(row[:7]) for row in rows}
+    holdings = {account: HoldingRow(account, batch_id, 0, []) for account in unique}
+    for row in rows:
+        if row[7] is not None:
+            holdings[row[0]] = HoldingRow(row[0], batch_id, int(row[7]), parse_ranges(row[8]))
+    return locked, holdings
+
+
 def load_holdings(conn: Connection, batch_id: str, accounts: Sequence[str]) -> dict[str, HoldingRow]:
     unique = sorted(set(accounts))
     params: dict[str, Any] = {f"a{index}": address for index, address in enumerate(unique)}
