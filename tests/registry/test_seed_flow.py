@@ -48,6 +48,23 @@ TRANSACTION_KEYS = {
     "retirementComment",
     "beneficiaryName",
 }
+ORGANIZATION_KEYS = {
+    "createdAt",
+    "updatedAt",
+    "fullName",
+    "countryCode",
+    "city",
+    "zip",
+    "physicalAddress",
+    "registrationNumber",
+    "website",
+    "logo",
+    "id",
+    "organizationIndustries",
+    "type",
+    "isPublic",
+    "url",
+}
 VERSION = {"x-icr-api-version": "2023-06-16"}
 
 
@@ -117,4 +134,8 @@ def test_seed_flow(live: httpx.Client, factory: Factory) -> None:
         "nextPage": None,
         "prevPage": None,
     }
+    organization = live.get(f"/organizations/{alice.org}", headers={**alice.headers, **VERSION})
+    assert organization.status_code == 200 and set(organization.json()) == ORGANIZATION_KEYS
+    assert organization.json()["url"].endswith(f"/app/organizations/{alice.org}")
+    assert set(organization.json()["organizationIndustries"]) == {"code", "name"}
     assert_invariants(factory.database)
