@@ -19,6 +19,7 @@ from massledger.db.engine import Database
 from massledger.health import router as health_router
 from massledger.http import BodySizeLimit, install_error_handlers
 from massledger.ratelimit import RateLimiter
+from massledger.registry import routes as registry_routes
 from massledger.settings import Settings
 from massledger.traceability import routes as traceability_routes
 
@@ -72,5 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attachment_routes.router)
     app.include_router(attachment_routes.router, prefix="/v1", include_in_schema=False)
     app.include_router(attachment_routes.signed_router)
+    app.include_router(registry_routes.router)
+    app.include_router(registry_routes.admin_router)
     openapi.install(app)
     return app

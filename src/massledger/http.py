@@ -23,7 +23,7 @@ from massledger.errors import (
 
 log = logging.getLogger("massledger.http")
 
-REGISTRY_PREFIXES = ("/organizations", "/projects", "/carbonCredits")
+REGISTRY_PREFIXES = ("/organizations", "/projects", "/carbonCredits", "/registry")
 
 
 def is_registry_path(path: str) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+from massledger.registry.verify import count_accounts, verify_registry
 from massledger.traceability.verify import Problem, count_documents, verify_documents
 
 
@@ -29,6 +30,12 @@ def run_all(conn: Connection, progress: Callable[[str, int, int], None] | None =
     total = count_documents(conn)
     checked, problems = verify_documents(
         conn, (lambda n: progress("documents", n, total)) if progress else None
+    )
+    report.checked.update(checked)
+    report.problems.extend(problems)
+    accounts = count_accounts(conn)
+    checked, problems = verify_registry(
+        conn, (lambda n: progress("accounts", n, accounts)) if progress else None
     )
     report.checked.update(checked)
     report.problems.extend(problems)

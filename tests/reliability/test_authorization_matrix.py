@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from massledger.auth.keys import load_signing_key
 from massledger.auth.scopes import ALL_SCOPES
+from massledger.ids import nanoid
 from massledger.settings import Settings
 from tests.attachments.helpers import local, upload
 from tests.conftest import Api, Credentials, Factory, fetch_token
@@ -24,7 +25,8 @@ from tests.traceability.helpers import document_body, event_body
 
 @dataclass
 class World:
-    """An owner organization with TEST and PROD clients, a stranger in TEST, and a TEST document."""
+    """An owner organization with TEST and PROD clients, a stranger in TEST, a TEST document, and in the TEST
+    registry ledger: friendbot credits of the owner, one of its retirements and the sandbox project."""
 
     http: TestClient
     factory: Factory
@@ -33,6 +35,10 @@ class World:
     stranger: Credentials
     document_id: str
     download_path: str = ""  # a signed download URL of an attachment of the document
+    credit_id: str = ""
+    transaction_id: str = ""
+    retirement_id: str = ""
+    project_id: str = ""
 
 
 @dataclass
@@ -51,6 +57,43 @@ def _document_target(world: World) -> Target:
 
 
 ATTACHMENT = "/documents/{documentId}/attachments/{fileName:filename}"
+
+
+def _org(world: World, suffix: str = "") -> str:
+    return f"/organizations/{world.owner.organization_id}{suffix}"
+
+
+# Registry routes: a token acts only for its organization (403 for the stranger); the PROD token of the
+# owner reads its (empty) PROD ledger, where the TEST transaction, retirement and project do not exist.
+REGISTRY_READ = {"owner": 200, "other_organization": 403, "other_data_set": 200}
+TEST_LEDGER_ONLY = {"owner": 200, "other_organization": 403, "other_data_set": 404}
+ANY_TOKEN_TEST_PROJECT = {"owner": 200, "other_organization": 200, "other_data_set": 404}
+
+
+def _action_target(world: World) -> Target:
+    body = {"creditId": world.credit_id, "amount": 0.001, "toOrganizationId": world.stranger.organization_id}
+    # The PROD token acts on the PROD ledger, where this TEST credit does not exist: 400 naming creditId.
+    return Target(
+        _org(world, "/inventory/action/transfer"),
+        body,
+        {"owner": 200, "other_organization": 403, "other_data_set": 400},
+    )
+
+
+def _admin(path: str, body: Any = None, status: int = 200) -> Callable[[World], Target]:
+    # registry:admin is an operator scope, not bound to an organization: the stranger's admin token works.
+    return lambda w: Target(
+        path.format(w=w), body(w) if callable(body) else body, {"owner": status, "other_organization": status}
+    )
+
+
+def _document_target(world: World) -> Target:
+    return Target(
+        f"/documents/{world.document_id}",
+        expected={"owner": 200, "other_organization": 403, "other_data_set": 404},
+    )
+
+
 SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
     ("GET", "/health"): lambda w: Target("/health", expected={"public": 200}),
     ("GET", "/ready"): lambda w: Target("/ready", expected={"public": 200}),
@@ -94,6 +137,54 @@ SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
     ("GET", "/attachments/downloads/{attachmentId}"): lambda w: Target(
         w.download_path, expected={"public": 200}
     ),
+    ("GET", "/organizations/{id}"): lambda w: Target(_org(w), expected=REGISTRY_READ),
+    ("GET", "/organizations/{id}/addresses"): lambda w: Target(_org(w, "/addresses"), expected=REGISTRY_READ),
+    ("GET", "/organizations/{id}/inventory"): lambda w: Target(_org(w, "/inventory"), expected=REGISTRY_READ),
+    ("POST", "/organizations/{id}/inventory/action/{action}"): _action_target,
+    ("GET", "/organizations/{id}/transactions"): lambda w: Target(
+        _org(w, "/transactions"), expected=REGISTRY_READ
+    ),
+    ("GET", "/organizations/{id}/transactions/{transactionId}"): lambda w: Target(
+        _org(w, f"/transactions/{w.transaction_id}"), expected=TEST_LEDGER_ONLY
+    ),
+    ("GET", "/organizations/{id}/retirements"): lambda w: Target(
+        _org(w, "/retirements"), expected=REGISTRY_READ
+    ),
+    ("GET", "/organizations/{id}/retirements/{retirementId}/pdf"): lambda w: Target(
+        _org(w, f"/retirements/{w.retirement_id}/pdf"), expected=TEST_LEDGER_ONLY
+    ),
+    # Friendbot deposits into the TEST ledger whatever the token's data set.
+    ("GET", "/organizations/{id}/friendbot"): lambda w: Target(_org(w, "/friendbot"), expected=REGISTRY_READ),
+    ("GET", "/projects"): lambda w: Target(
+        "/projects", expected={"owner": 200, "other_organization": 200, "other_data_set": 200}
+    ),
+    ("GET", "/projects/{projectId}"): lambda w: Target(
+        f"/projects/{w.project_id}", expected=ANY_TOKEN_TEST_PROJECT
+    ),
+    ("GET", "/carbonCredits/projects/{projectId}"): lambda w: Target(
+        f"/carbonCredits/projects/{w.project_id}", expected=ANY_TOKEN_TEST_PROJECT
+    ),
+    ("POST", "/registry/organizations"): _admin("/registry/organizations", {"fullName": "Created"}, 201),
+    ("PATCH", "/registry/organizations/{id}"): _admin(
+        "/registry/organizations/{w.owner.organization_id}", {"city": "Recife"}
+    ),
+    ("POST", "/registry/organizations/{id}/addresses"): _admin(
+        "/registry/organizations/{w.owner.organization_id}/addresses", lambda w: {"name": nanoid()}, 201
+    ),
+    ("POST", "/registry/projects"): _admin(
+        "/registry/projects", {"fullName": "P", "countryCode": "BR", "methodology": "BOLD Carbon"}, 201
+    ),
+    ("POST", "/registry/issuances"): _admin(
+        "/registry/issuances",
+        lambda w: {
+            "projectId": w.project_id,
+            "vintage": 2030,
+            "amount": 1,
+            "toOrganizationId": w.owner.organization_id,
+        },
+        201,
+    ),
+    ("GET", "/registry/credits/{creditId}"): _admin("/registry/credits/{w.credit_id}"),
 }
 
 
@@ -150,6 +241,18 @@ def test_every_route_against_every_caller(
     upload(owner, world.document_id, "manifest.pdf", b"%PDF", "application/pdf")
     link = owner.get(f"/documents/{world.document_id}/attachments/manifest.pdf").json()
     world.download_path = local(link["downloadUrl"])
+    gift = owner.get(f"/organizations/{owner_org}/friendbot").json()
+    [credit] = owner.get(f"/organizations/{owner_org}/inventory").json()["credits"]
+    world.credit_id, world.project_id = credit["id"], credit["project"]["id"]
+    retired = owner.post(
+        f"/organizations/{owner_org}/inventory/action/retire",
+        json={
+            "creditId": world.credit_id,
+            "amount": 1,
+            "retirementData": {"beneficiaryName": "B", "reason": "R"},
+        },
+    ).json()
+    world.transaction_id, world.retirement_id = gift["transactionId"], retired["retirementId"]
     key = load_signing_key(settings.data_dir)
     tokens = {
         name: fetch_token(app_client, creds)

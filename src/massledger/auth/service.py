@@ -79,7 +79,8 @@ def create_client(
 
 def authenticate(conn: Connection, pepper: bytes, client_id: str, client_secret: str) -> Principal | None:
     """The client's full principal when id and secret match an active client, else None."""
-    row = store.get_client(conn, client_id)
+    # A NUL cannot be in any client id, and PostgreSQL refuses it in a query parameter (was a 500).
+    row = store.get_client(conn, client_id) if "\x00" not in client_id else None
     if row is None or row["revoked_at_us"] is not None:
         # Compare anyway so unknown ids and wrong secrets cost the same.
         secret_matches(pepper, client_secret, "0" * 64)

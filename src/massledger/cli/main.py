@@ -19,17 +19,20 @@ from massledger.cli.common import (
     run_command,
     settings,
 )
+from massledger.cli.registry import credits_app, projects_app
 from massledger.db import migrate as migrations
 from massledger.ids import us_to_iso
 from massledger.organizations import service as organization_service
 from massledger.organizations import store as organization_store
-from massledger.organizations.schemas import OrganizationCreate
+from massledger.organizations.schemas import OrganizationCreate, OrganizationUpdate
 
 app = typer.Typer(help="massledger: MassID traceability and carbon-credit registry.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organizations (admin).", no_args_is_help=True)
 clients_app = typer.Typer(help="API clients: OAuth2 client credentials (admin).", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(clients_app, name="clients")
+app.add_typer(projects_app, name="projects")
+app.add_typer(credits_app, name="credits")
 
 
 def _pepper() -> bytes:
@@ -128,6 +131,55 @@ def orgs_create(
         print_json(rendered)
     else:
         console.print(f"Organization [bold]{rendered['fullName']}[/bold] created: id {rendered['id']}")
+
+
+@orgs_app.command("update")
+def orgs_update(
+    organization_id: str = typer.Argument(..., help="Organization id."),
+    name: str | None = typer.Option(None, "--name", help="Full name."),
+    type_: str | None = typer.Option(None, "--type", help="projectProponent, projectDeveloper, ..."),
+    country: str | None = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 country code."),
+    city: str | None = typer.Option(None, "--city", help="City."),
+    zip_code: str | None = typer.Option(None, "--zip", help="Postal code."),
+    physical_address: str | None = typer.Option(None, "--address", help="Street address."),
+    registration_number: str | None = typer.Option(None, "--registration-number", help="Registration id."),
+    website: str | None = typer.Option(None, "--website", help="Web site."),
+    logo: str | None = typer.Option(None, "--logo", help="Logo URL."),
+    public: bool | None = typer.Option(None, "--public/--private", help="Listed publicly or not."),
+    json_output: bool = JsonOption,
+) -> None:
+    """Change an organization's registry data (only the options given)."""
+    from pydantic import ValidationError
+
+    given: dict[str, object] = {
+        "fullName": name,
+        "type": type_,
+        "countryCode": country,
+        "city": city,
+        "zip": zip_code,
+        "physicalAddress": physical_address,
+        "registrationNumber": registration_number,
+        "website": website,
+        "logo": logo,
+        "isPublic": public,
+    }
+    try:
+        data = OrganizationUpdate.model_validate(
+            {key: value for key, value in given.items() if value is not None}
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", 2) from exc
+    database = open_database()
+    row = run_command(
+        lambda: database.run_write(organization_service.update_organization, organization_id, data)
+    )
+    database.dispose_sync()
+    rendered = organization_service.render_organization(row, settings().public_url).model_dump()
+    if json_output:
+        print_json(rendered)
+    else:
+        console.print(f"Organization [bold]{rendered['fullName']}[/bold] updated")
 
 
 @orgs_app.command("list")

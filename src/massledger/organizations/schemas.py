@@ -52,3 +52,21 @@ class Organization(BaseModel):
     type: str
     isPublic: bool
     url: str
+
+
+class OrganizationUpdate(BaseModel):
+    """Fields to change; omitted fields keep their value, null clears an optional one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fullName: str | None = Field(default=None, min_length=1, max_length=300)
+    type: OrganizationType | None = None
+    countryCode: str | None = Field(default=None, pattern="^[A-Z]{2}$")
+    city: str | None = Field(default=None, max_length=200)
+    zip: str | None = Field(default=None, max_length=40)
+    physicalAddress: str | None = Field(default=None, max_length=500)
+    registrationNumber: str | None = Field(default=None, max_length=100)
+    website: str | None = Field(default=None, max_length=500)
+    logo: str | None = Field(default=None, max_length=500)
+    organizationIndustries: OrganizationIndustries | None = None
+    isPublic: bool | None = None

@@ -6,9 +6,16 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from massledger.errors import NotFound, ValidationFailed
 from massledger.ids import new_uuid, now_us, us_to_iso
 from massledger.organizations import store
-from massledger.organizations.schemas import Organization, OrganizationCreate, OrganizationIndustries
+from massledger.organizations.schemas import (
+    Organization,
+    OrganizationCreate,
+    OrganizationIndustries,
+    OrganizationUpdate,
+)
+from massledger.registry.accounts import create_organization_accounts
 from massledger.traceability import participants
 
 DATA_SETS = ("TEST", "PROD")
@@ -51,9 +58,47 @@ def create_organization(conn: Connection, data: OrganizationCreate) -> tuple[Row
         data_set: participants.ensure_organization_participant(conn, organization_id, data_set, identity)
         for data_set in DATA_SETS
     }
+    create_organization_accounts(conn, organization_id)
     row = store.get_organization(conn, organization_id)
     assert row is not None
     return row, participant_ids
+
+
+_COLUMNS = {
+    "fullName": "full_name",
+    "type": "type",
+    "countryCode": "country_code",
+    "city": "city",
+    "zip": "zip",
+    "physicalAddress": "physical_address",
+    "registrationNumber": "registration_number",
+    "website": "website",
+    "logo": "logo",
+    "isPublic": "is_public",
+}
+_REQUIRED = ("fullName", "type", "countryCode", "isPublic")
+
+
+def update_organization(conn: Connection, organization_id: str, data: OrganizationUpdate) -> RowMapping:
+    """Change the given fields (registry metadata only: participants keep their first registration)."""
+    if store.get_organization(conn, organization_id) is None:
+        raise NotFound(f"Organization {organization_id} was not found")
+    values: dict[str, Any] = {}
+    for field in data.model_fields_set:
+        value = getattr(data, field)
+        if field == "organizationIndustries":
+            industries = value or OrganizationIndustries()
+            values["industry_code"] = industries.code
+            values["industry_name"] = industries.name
+            continue
+        if value is None and field in _REQUIRED:
+            raise ValidationFailed(field, "may not be null")
+        values[_COLUMNS[field]] = value
+    values["updated_at_us"] = now_us()
+    store.update_organization(conn, organization_id, values)
+    row = store.get_organization(conn, organization_id)
+    assert row is not None
+    return row
 
 
 def render_organization(row: RowMapping, public_url: str) -> Organization:

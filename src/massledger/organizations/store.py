@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, insert, select
+from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from massledger.organizations.tables import organizations
 
@@ -17,3 +17,7 @@ def get_organization(conn: Connection, organization_id: str) -> RowMapping | Non
 def list_organizations(conn: Connection) -> list[RowMapping]:
     query = select(organizations).order_by(organizations.c.created_at_us, organizations.c.id)
     return list(conn.execute(query).mappings())
+
+
+def update_organization(conn: Connection, organization_id: str, values: dict[str, object]) -> None:
+    conn.execute(update(organizations).where(organizations.c.id == organization_id).values(**values))

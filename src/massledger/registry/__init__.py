@@ -1,0 +1,1 @@
+"""The credit registry (ICR API): organizations' accounts, projects, batches, a hash-chained ledger."""
