@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 import orjson
 import typer
 from rich.console import Console
+from rich.progress import ProgressColumn, Task
+from rich.text import Text
 
 from massledger.db import migrate
 from massledger.db.engine import Database
@@ -52,3 +54,15 @@ def run_command(fn: Callable[[], T]) -> T:
         return fn()
     except ApiError as exc:
         raise fail(exc.message, 2 if exc.status_code in (400, 422) else 1) from exc
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, e.g. "125 documents/s"."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} {self.unit}" if speed is not None else f"- {self.unit}")

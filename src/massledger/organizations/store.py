@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from sqlalchemy import Connection, RowMapping, insert, select
 
+from massledger.db.sql import insert_ignoring_conflicts
 from massledger.organizations.tables import organizations
 
 
@@ -17,3 +21,22 @@ def get_organization(conn: Connection, organization_id: str) -> RowMapping | Non
 def list_organizations(conn: Connection) -> list[RowMapping]:
     query = select(organizations).order_by(organizations.c.created_at_us, organizations.c.id)
     return list(conn.execute(query).mappings())
+
+
+def insert_if_absent(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Restored organizations: those already stored are kept as they are."""
+    insert_ignoring_conflicts(conn, organizations, rows)
+
+
+def existing_ids(conn: Connection, organization_ids: Iterable[str]) -> set[str]:
+    ids = sorted(set(organization_ids))
+    if not ids:
+        return set()
+    return set(conn.execute(select(organizations.c.id).where(organizations.c.id.in_(ids))).scalars())
+
+
+def get_organizations(conn: Connection, organization_ids: Iterable[str]) -> list[RowMapping]:
+    ids = sorted(set(organization_ids))
+    if not ids:
+        return []
+    return list(conn.execute(select(organizations).where(organizations.c.id.in_(ids))).mappings())
