@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -12,8 +11,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from massledger.auth import service as client_service
-from massledger.auth import store as client_store
 from massledger.cli.common import (
     JsonOption,
     RateColumn,
@@ -21,15 +18,12 @@ from massledger.cli.common import (
     err_console,
     fail,
     open_database,
+    print_error,
     print_json,
     run_command,
     settings,
 )
-from massledger.db import migrate as migrations
 from massledger.ids import us_to_iso
-from massledger.organizations import service as organization_service
-from massledger.organizations import store as organization_store
-from massledger.organizations.schemas import OrganizationCreate
 
 # Locals are never shown in tracebacks: they may hold client secrets.
 app = typer.Typer(
@@ -58,6 +52,7 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the API (OpenAPI docs at /docs)."""
     from massledger.auth.keys import load_signing_key, load_url_signing_key
+    from massledger.organizations import store as organization_store
 
     config = settings()
     database = open_database()
@@ -91,6 +86,8 @@ def serve(
 @app.command()
 def migrate(json_output: bool = JsonOption) -> None:
     """Upgrade the database schema to the latest revision."""
+    from massledger.db import migrate as migrations
+
     database = open_database(migrated=False)
     migrations.upgrade(database)
     revision = migrations.current_revision(database)
@@ -116,6 +113,9 @@ def orgs_create(
 ) -> None:
     """Create an organization (also its participant in the TEST and PROD data sets)."""
     from pydantic import ValidationError
+
+    from massledger.organizations import service as organization_service
+    from massledger.organizations.schemas import OrganizationCreate
 
     try:
         data = OrganizationCreate(
@@ -144,6 +144,9 @@ def orgs_create(
 @orgs_app.command("list")
 def orgs_list(json_output: bool = JsonOption) -> None:
     """List organizations."""
+    from massledger.organizations import service as organization_service
+    from massledger.organizations import store as organization_store
+
     database = open_database()
     rows = database.run_read(organization_store.list_organizations)
     database.dispose_sync()
@@ -169,6 +172,8 @@ def clients_create(
     json_output: bool = JsonOption,
 ) -> None:
     """Create an API client. The secret is shown only now."""
+    from massledger.auth import service as client_service
+
     if data_set not in ("TEST", "PROD"):
         raise fail("--data-set must be TEST or PROD", 2)
     database = open_database()
@@ -189,6 +194,8 @@ def clients_create(
 @clients_app.command("list")
 def clients_list(org: str | None = typer.Option(None, "--org"), json_output: bool = JsonOption) -> None:
     """List clients (never their secrets)."""
+    from massledger.auth import store as client_store
+
     database = open_database()
     rows = database.run_read(client_store.list_clients, org)
     database.dispose_sync()
@@ -224,6 +231,8 @@ def clients_revoke(
     client_id: str = typer.Argument(..., help="Client id."), json_output: bool = JsonOption
 ) -> None:
     """Revoke a client: its tokens stop working within seconds."""
+    from massledger.auth import service as client_service
+
     database = open_database()
     run_command(lambda: database.run_write(client_service.revoke_client, client_id))
     database.dispose_sync()
@@ -238,6 +247,8 @@ def clients_rotate(
     client_id: str = typer.Argument(..., help="Client id."), json_output: bool = JsonOption
 ) -> None:
     """Issue a new secret for a client (the old one stops working). Shown only now."""
+    from massledger.auth import service as client_service
+
     database = open_database()
     secret = run_command(lambda: database.run_write(client_service.rotate_secret, _pepper(), client_id))
     database.dispose_sync()
@@ -256,6 +267,9 @@ def verify(json_output: bool = JsonOption) -> None:
 
     database = open_database()
     with database.read_engine.connect() as conn:
+        if database.is_postgresql:
+            # One snapshot: a server appending meanwhile must not look like a broken chain.
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
         if json_output or not os.isatty(2):
             report = run_all(conn)
         else:
@@ -269,17 +283,15 @@ def verify(json_output: bool = JsonOption) -> None:
 
                 report = run_all(conn, advance)
     database.dispose_sync()
+    counts = ", ".join(f"{value} {key}" for key, value in report.checked.items())
     if json_output:
         print_json(report.as_json())
-    else:
-        counts = ", ".join(f"{value} {key}" for key, value in report.checked.items())
-        if report.ok:
-            console.print(f"[green]OK[/green]: {counts} checked, every chain and invariant holds")
-        else:
-            first = report.problems[0]
-            err_console.print(f"[red]FAILED[/red] ({len(report.problems)} problems; {counts} checked)")
-            err_console.print(f"first: {first.subject}: {first.message}")
+    elif report.ok:
+        console.print(f"[green]OK[/green]: {counts} checked, every chain and invariant holds")
     if not report.ok:
+        first = report.problems[0]
+        err_console.print(f"[red]FAILED[/red] ({len(report.problems)} problems; {counts} checked)")
+        err_console.print(f"first: {first.subject}: {first.message}", markup=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -318,6 +330,8 @@ def import_command(
 
     Integrator records (a POST /documents body plus `events`) are created; export records (from
     `massledger export`) are restored verbatim (the client needs the documents:admin scope)."""
+    import asyncio
+
     from massledger.cli import importer
     from massledger.client import AsyncClient, RetryPolicy
 
@@ -354,10 +368,10 @@ def import_command(
     if summary.aborted is not None:
         raise fail(f"import stopped: {summary.aborted}", 1)
     if not summary.ok:
-        err_console.print(f"[red]error:[/red] {result['failedRecords']} records failed; first errors:")
+        print_error(f"{result['failedRecords']} records failed; first errors:")
         for error in result["errors"]:
             where = f"line {error['line']}" if error["line"] is not None else f"record {error['record']}"
-            err_console.print(f"  {where}: {error['message']}", markup=False)
+            err_console.print(f"  {where}: {error['message']}", markup=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -442,18 +456,20 @@ def _write_export(records: Any, out: Path | None, total: int) -> dict[str, int]:
 
 def main() -> None:
     """Entry point: a database that cannot be opened is an error message, not a traceback."""
-    from sqlalchemy.exc import ArgumentError, OperationalError
-
-    from massledger.db.engine import UnsupportedDatabaseUrl
-
     try:
         app()
-    except (UnsupportedDatabaseUrl, ArgumentError) as exc:
-        err_console.print(f"[red]error:[/red] MASSLEDGER_DATABASE_URL: {exc}", markup=True)
-        sys.exit(2)
-    except OperationalError as exc:
-        err_console.print(f"[red]error:[/red] the database cannot be reached: {exc.orig}")
-        sys.exit(1)
+    except Exception as exc:
+        from sqlalchemy.exc import ArgumentError, OperationalError
+
+        from massledger.db.engine import UnsupportedDatabaseUrl
+
+        if isinstance(exc, (UnsupportedDatabaseUrl, ArgumentError)):
+            print_error(f"MASSLEDGER_DATABASE_URL: {exc}")
+            sys.exit(2)
+        if isinstance(exc, OperationalError):
+            print_error(f"the database cannot be reached: {exc.orig}")
+            sys.exit(1)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
