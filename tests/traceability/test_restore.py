@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -16,7 +18,7 @@ from massledger.traceability.service import GENESIS
 from massledger.verify import run_all
 from tests.attachments.helpers import local
 from tests.backends import truncate_all
-from tests.conftest import Api, Factory
+from tests.conftest import Api, Factory, LiveServer
 from tests.traceability.archive import MANIFEST, World, build_world, contained, snapshot
 from tests.traceability.helpers import document_body, event_body
 
@@ -186,3 +188,25 @@ def test_replayed_writes_say_so_in_a_header(api: Api) -> None:
     # A batch only partly replayed stored something: no header.
     mixed = {"documentId": document_id, "events": [*batch["events"], event_body("B", deduplicationId="b-2")]}
     assert "idempotent-replayed" not in api.post("/documents/events", json=mixed).headers
+
+
+def test_concurrent_restores_of_one_document_store_it_once(
+    live_server: LiveServer, live: httpx.Client, factory: Factory, db: Database
+) -> None:
+    writer = Api(live, factory.client())
+    document_id = writer.post("/documents", json=document_body()).json()["id"]
+    writer.post(f"/documents/{document_id}/events", json=event_body("Weighing", value=2))
+    record = _records(db)[0]
+    truncate_all(db)
+    admin = factory.client(factory.organization("Operator"), "TEST", ADMIN)
+
+    def restore(_index: int) -> int:
+        with httpx.Client(base_url=live_server.url, timeout=30) as http:
+            return Api(http, admin).post(RESTORE, json=record).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(restore, range(8)))
+    assert statuses == [200] * 7 + [201]
+    after = snapshot(db)
+    assert [row["id"] for row in after["documents"]] == [document_id] and len(after["events"]) == 1
+    assert db.run_read(run_all).ok
