@@ -214,7 +214,7 @@ class Importer:
             message = "events: must be a list of event objects"
             self.summary.fail(record, message, None, documents=1, events=len(record.events))
             return
-        body.setdefault("deduplicationId", f"{self.prefix}-{record.index}")
+        body["deduplicationId"] = body.get("deduplicationId") or f"{self.prefix}-{record.index}"
         try:
             created = await self.client.documents.create(body)
         except (AuthenticationError, ConnectionFailed):

@@ -352,8 +352,8 @@ def import_command(
     if json_output or not err_console.is_terminal:
         asyncio.run(run(None))
     else:
-        with _progress("documents/s") as progress:
-            task = progress.add_task(f"importing {documents} documents, {events} events", total=documents)
+        with _progress("docs/s") as progress:
+            task = progress.add_task(f"import ({events} events)", total=documents)
             asyncio.run(run(lambda _record: progress.advance(task)))
     result = summary.as_json()
     if json_output:
@@ -428,9 +428,9 @@ def _write_export(records: Any, out: Path | None, total: int) -> dict[str, int]:
         stream = temporary.open("wb") if temporary is not None else sys.stdout.buffer
     except OSError as exc:
         raise fail(f"cannot write {out}: {exc.strerror or exc}", 1) from exc
-    progress = _progress("documents/s") if err_console.is_terminal and out is not None else None
+    progress = _progress("docs/s") if err_console.is_terminal and out is not None else None
     try:
-        task = progress.add_task(f"exporting {total} documents", total=total) if progress else None
+        task = progress.add_task("export", total=total) if progress else None
         if progress is not None:
             progress.start()
         for record in records:

@@ -36,7 +36,8 @@ def _with_deduplication_id(body: Mapping[str, Any], deduplication_id: str | None
     body = dict(body)
     if deduplication_id is not None:
         body["deduplicationId"] = deduplication_id
-    body.setdefault("deduplicationId", str(uuid.uuid4()))
+    if body.get("deduplicationId") is None:  # absent, or an explicit null
+        body["deduplicationId"] = str(uuid.uuid4())
     return body
 
 
