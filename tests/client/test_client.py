@@ -224,7 +224,7 @@ def test_public_views_need_no_credentials(
             public[0], event_body("Pick-up", participant={**PARTICIPANT, "taxId": "99988877766"})
         )
     with Client(live_server.url) as anonymous:
-        assert [d.id for d in anonymous.public.list(tag="pub", limit=2)] == public
+        assert [d.id for d in anonymous.public.search(tag="pub", limit=2)] == public
         document = anonymous.public.get(public[0])
         assert document.events[0].participant is not None
         assert document.events[0].participant.taxId != "99988877766"  # masked

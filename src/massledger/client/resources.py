@@ -321,9 +321,12 @@ class Public:
     def get(self, document_id: str) -> Document:
         return self._client.execute(_PublicCalls.get(document_id))
 
-    def list(self, **filters: Any) -> Pages:
-        """Search documents both isPublic and isPubliclySearchable; iterate the answer for every page."""
+    def search(self, **filters: Any) -> Pages:
+        """Documents both isPublic and isPubliclySearchable (filters as in GET /public/documents, plus
+        ``dataSetName``); iterating the answer yields every match, page after page."""
         return Pages(lambda query: self._client.execute(_PublicCalls.list(query)), filters)
+
+    list = search
 
 
 # -- awaitable resources ------------------------------------------------------------------------------------
@@ -407,5 +410,7 @@ class AsyncPublic:
     async def _page(self, query: dict[str, Any]) -> DocumentPage:
         return await self._client.execute(_PublicCalls.list(query))
 
-    async def list(self, **filters: Any) -> AsyncPages:
+    async def search(self, **filters: Any) -> AsyncPages:
         return AsyncPages(self._page, filters, await self._page(filters))
+
+    list = search
