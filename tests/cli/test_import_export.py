@@ -125,7 +125,7 @@ def test_export_then_import_into_the_other_backend_reproduces_identical_hashes(
     tmp_path: Path,
 ) -> None:
     owner_org = factory.organization("Owner")
-    build_world(
+    world = build_world(
         Api(app_client, factory.client(owner_org)),
         Api(app_client, factory.client(factory.organization("Partner"))),
         Api(app_client, factory.client(owner_org, "PROD")),
@@ -137,6 +137,10 @@ def test_export_then_import_into_the_other_backend_reproduces_identical_hashes(
             cli(["export", "--data-set", data_set, "--out", str(path), "--json"], source_env).stdout
         )
         assert exported["out"] == str(path) and exported["documents"] == len(path.read_text().splitlines())
+
+    # One document, to stdout: one NDJSON line, the record of that document.
+    alone = cli(["export", "--document", world.children[0]], source_env).stdout.splitlines()
+    assert [json.loads(line)["document"]["id"] for line in alone] == [world.children[0]]
 
     target_env = server_env(other_backend, tmp_path / "target-data")
     operator = json.loads(cli(["orgs", "create", "--name", "Operator", "--json"], target_env).stdout)["id"]

@@ -401,11 +401,10 @@ def export_command(
         if database.is_postgresql:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")  # one snapshot
         with conn.begin():
+            missing = export.missing(conn, ids or [])
+            if missing:
+                raise fail(f"document {missing[0]} was not found", 1)
             total = export.count(conn, data_set, ids)
-            if ids is not None and total < len(ids):
-                found = {record["document"]["id"] for record in export.export_documents(conn, None, ids)}
-                missing = next(document_id for document_id in ids if document_id not in found)
-                raise fail(f"document {missing} was not found", 1)
             written = _write_export(export.export_documents(conn, data_set, ids), out, total)
     database.dispose_sync()
     summary = {"format": ARCHIVE_FORMAT, "out": str(out) if out else None, **written}

@@ -42,6 +42,15 @@ def count(conn: Connection, data_set: str | None = None, document_ids: Sequence[
     return int(conn.execute(query).scalar_one())
 
 
+def missing(conn: Connection, document_ids: Sequence[str]) -> list[str]:
+    """The ids, in the order given, of no stored document."""
+    if not document_ids:
+        return []
+    query = select(documents.c.id).where(documents.c.id.in_(sorted(set(document_ids))))
+    found = set(conn.execute(query).scalars())
+    return [document_id for document_id in document_ids if document_id not in found]
+
+
 def export_documents(
     conn: Connection, data_set: str | None = None, document_ids: Sequence[str] | None = None
 ) -> Iterator[dict[str, Any]]:
