@@ -1,3 +1,3 @@
-from massledger.cli.main import app
+from massledger.cli.main import main
 
-app()
+main()

@@ -59,9 +59,9 @@ def faulty_proxy(upstream: str, faults: list[Fault]) -> Iterator[FaultyProxy]:
                     self.command,
                     self.path,
                     content=body,
-                    headers={
-                        k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
-                    },
+                    # The Host header goes through, so URLs the server builds (signed attachment
+                    # URLs) point back at this proxy.
+                    headers={k: v for k, v in self.headers.items() if k.lower() != "content-length"},
                 )
                 status, content = forwarded.status_code, forwarded.content
                 headers = {"content-type": forwarded.headers.get("content-type", "application/json")}

@@ -18,6 +18,7 @@ from massledger.auth.keys import load_signing_key
 from massledger.auth.scopes import ALL_SCOPES
 from massledger.ids import nanoid
 from massledger.settings import Settings
+from massledger.traceability import export
 from tests.attachments.helpers import local, upload
 from tests.conftest import Api, Credentials, Factory, fetch_token
 from tests.traceability.helpers import document_body, event_body
@@ -53,6 +54,19 @@ def _document_target(world: World) -> Target:
     return Target(
         f"/documents/{world.document_id}",
         expected={"owner": 200, "other_organization": 403, "other_data_set": 404},
+    )
+
+
+def _restore_target(world: World) -> Target:
+    """The export record of the world's document: restoring it again changes nothing (200). The admin scope
+    works across organizations of its data set (an operator's), never across data sets."""
+    record = world.factory.database.run_read(
+        lambda conn: next(export.export_documents(conn, None, [world.document_id]))
+    )
+    return Target(
+        "/admin/documents/restore",
+        record,
+        {"owner": 200, "other_organization": 200, "other_data_set": 403},
     )
 
 
@@ -112,6 +126,7 @@ SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
     ("GET", "/documents"): lambda w: Target(
         "/documents", expected={"owner": 200, "other_organization": 200, "other_data_set": 200}
     ),
+    ("POST", "/admin/documents/restore"): _restore_target,
     ("GET", "/public/documents"): lambda w: Target("/public/documents", expected={"public": 200}),
     ("GET", "/public/documents/{id}"): lambda w: Target(
         f"/public/documents/{w.document_id}", expected={"public": 200}

@@ -57,3 +57,20 @@ def complete(conn: Connection, attachment_id: str, nonce: str, sha256: str, uplo
         .values(sha256=sha256, uploaded_at_us=uploaded_at_us)
     )
     return result.rowcount == 1
+
+
+def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(attachments.insert(), list(rows))
+
+
+def uploaded_of_documents(conn: Connection, document_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The completed attachments of these documents (what an export carries)."""
+    if not document_ids:
+        return []
+    query = (
+        select(attachments)
+        .where(attachments.c.document_id.in_(list(document_ids)), attachments.c.uploaded_at_us.is_not(None))
+        .order_by(attachments.c.document_id, attachments.c.created_at_us, attachments.c.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]

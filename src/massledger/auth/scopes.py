@@ -7,6 +7,9 @@ ORGANIZATION_INFO_READ = "organization_info:read"
 ORGANIZATION_INVENTORY_READ = "organization_inventory:read"
 ORGANIZATION_INVENTORY_READ_WRITE = "organization_inventory:read_write"
 REGISTRY_ADMIN = "registry:admin"
+# Operators only: restore exported documents verbatim (POST /admin/documents/restore). Whoever holds it can
+# write records authored by any organization of its data set, so it is never granted by default.
+DOCUMENTS_ADMIN = "documents:admin"
 
 ALL_SCOPES = (
     DOCUMENTS_READ,
@@ -16,6 +19,7 @@ ALL_SCOPES = (
     ORGANIZATION_INVENTORY_READ,
     ORGANIZATION_INVENTORY_READ_WRITE,
     REGISTRY_ADMIN,
+    DOCUMENTS_ADMIN,
 )
 
 # What `clients create` grants when no --scope is given: an integrator's everyday scopes, no admin powers.

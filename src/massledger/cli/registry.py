@@ -89,6 +89,8 @@ def projects_list(
     json_output: bool = JsonOption,
 ) -> None:
     """List every project, public or not."""
+    if data_set is not None and data_set not in ("TEST", "PROD"):
+        raise fail("--data-set must be TEST or PROD", 2)
     database = open_database()
     rows = database.run_read(queries.all_projects, data_set)
     database.dispose_sync()

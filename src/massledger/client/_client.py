@@ -10,9 +10,9 @@ import httpx
 
 from massledger.client._auth import CachedToken, TokenRequest
 from massledger.client._call import Call
-from massledger.client._errors import ConnectionFailed, error_for
+from massledger.client._errors import AuthenticationError, ConnectionFailed, error_for
 from massledger.client._retry import RetryPolicy
-from massledger.client.resources import AsyncDocuments, Documents
+from massledger.client.resources import AsyncDocuments, AsyncPublic, Documents, Public
 
 T = TypeVar("T")
 
@@ -22,11 +22,19 @@ USER_AGENT = "massledger-python"
 
 class _Base:
     def __init__(
-        self, client_id: str, client_secret: str, scope: str | None, retry: RetryPolicy | None
+        self, client_id: str | None, client_secret: str | None, scope: str | None, retry: RetryPolicy | None
     ) -> None:
-        self._token_request = TokenRequest(client_id, client_secret, scope)
+        # Without credentials only the public routes (client.public, signed URLs) can be called.
+        self._token_request = (
+            TokenRequest(client_id, client_secret, scope) if client_id and client_secret else None
+        )
         self._token: CachedToken | None = None
         self.retry = retry or RetryPolicy()
+
+    def _credentials(self) -> TokenRequest:
+        if self._token_request is None:
+            raise AuthenticationError("This client has no credentials: pass client_id and client_secret")
+        return self._token_request
 
     def _headers(self, call: Call[Any], token: str | None) -> dict[str, str]:
         headers = {"User-Agent": USER_AGENT, **call.headers}
@@ -36,13 +44,14 @@ class _Base:
 
 
 class Client(_Base):
-    """Blocking client: ``Client(base_url, client_id, client_secret)``; a context manager."""
+    """Blocking client: ``Client(base_url, client_id, client_secret)``; a context manager. Resources:
+    ``documents`` (with ``documents.attachments``) and ``public``."""
 
     def __init__(
         self,
         base_url: str,
-        client_id: str,
-        client_secret: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
         *,
         scope: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
@@ -52,6 +61,7 @@ class Client(_Base):
         super().__init__(client_id, client_secret, scope, retry)
         self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
         self.documents = Documents(self)
+        self.public = Public(self)
 
     def __enter__(self) -> Client:
         return self
@@ -64,11 +74,10 @@ class Client(_Base):
 
     def access_token(self) -> str:
         if self._token is None or not self._token.fresh(time.monotonic()):
+            credentials = self._credentials()
             response = self._send_with_retries(
                 Call("POST", "/oauth2/token", parse=lambda r: r, idempotent=True, authenticated=False),
-                lambda: self._http.post(
-                    "/oauth2/token", data=self._token_request.form, auth=self._token_request.auth
-                ),
+                lambda: self._http.post("/oauth2/token", data=credentials.form, auth=credentials.auth),
             )
             self._token = TokenRequest.parse(response)
         return self._token.value
@@ -118,8 +127,8 @@ class AsyncClient(_Base):
     def __init__(
         self,
         base_url: str,
-        client_id: str,
-        client_secret: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
         *,
         scope: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
@@ -130,6 +139,7 @@ class AsyncClient(_Base):
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
         self._token_lock = asyncio.Lock()
         self.documents = AsyncDocuments(self)
+        self.public = AsyncPublic(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -143,11 +153,10 @@ class AsyncClient(_Base):
     async def access_token(self) -> str:
         async with self._token_lock:
             if self._token is None or not self._token.fresh(time.monotonic()):
+                credentials = self._credentials()
                 response = await self._send_with_retries(
                     Call("POST", "/oauth2/token", parse=lambda r: r, idempotent=True, authenticated=False),
-                    lambda: self._http.post(
-                        "/oauth2/token", data=self._token_request.form, auth=self._token_request.auth
-                    ),
+                    lambda: self._http.post("/oauth2/token", data=credentials.form, auth=credentials.auth),
                 )
                 self._token = TokenRequest.parse(response)
             return self._token.value

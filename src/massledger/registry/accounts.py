@@ -83,6 +83,13 @@ def create_organization_accounts(conn: Connection, organization_id: str) -> None
     conn.execute(registry_accounts.insert(), rows)
 
 
+def ensure_organization_accounts(conn: Connection, organization_id: str) -> None:
+    """The accounts of an organization that arrived without them (restored from an export)."""
+    for data_set in DATA_SETS:
+        for kind in ORGANIZATION_KINDS:
+            ensure_account(conn, organization_id, data_set, kind)
+
+
 def default_address(organization_id: str, data_set: str) -> str:
     return account_address(organization_id, data_set, DEFAULT)
 

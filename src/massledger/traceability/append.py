@@ -202,7 +202,11 @@ class _Append:
                     raise Conflict(
                         f"{prefix}deduplicationId: already used by this client for a different request"
                     )
-                return {"eventId": stored["eventId"], "targetDocumentId": stored["targetDocumentId"]}
+                return {
+                    "eventId": stored["eventId"],
+                    "targetDocumentId": stored["targetDocumentId"],
+                    "replayed": True,  # nothing stored: the route says so in a header
+                }
         if main.state.status == CANCELLED:
             raise Conflict(f"{prefix}name: document {main.id} is CANCELLED and accepts no more events")
         if main.state.status == CLOSED and name not in ALLOWED_AFTER_CLOSE:

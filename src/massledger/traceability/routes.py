@@ -12,10 +12,11 @@ from massledger.auth.deps import require
 from massledger.auth.tokens import Principal
 from massledger.http import JsonRoute
 from massledger.ids import now_us
-from massledger.traceability import service
+from massledger.traceability import restore, service
 from massledger.traceability.append import append_events
 from massledger.traceability.schemas import (
     BatchCreated,
+    DocumentArchive,
     DocumentCreate,
     DocumentCreated,
     DocumentFilters,
@@ -25,6 +26,7 @@ from massledger.traceability.schemas import (
     EventCreated,
     EventIn,
     PublicDocumentFilters,
+    RestoreResult,
 )
 
 router = APIRouter(route_class=JsonRoute, tags=["documents"])
@@ -33,6 +35,22 @@ public_router = APIRouter(route_class=JsonRoute, tags=["public"])
 
 _read = require(scopes.DOCUMENTS_READ)
 _write = require(scopes.DOCUMENTS_WRITE)
+_admin = require(scopes.DOCUMENTS_ADMIN)
+
+# Set on answers that replay a stored result for a deduplicationId (Stripe's header name): nothing new was
+# stored. Tools such as `massledger import` count these as "skipped (already there)".
+REPLAYED_HEADER = "Idempotent-Replayed"
+_REPLAYED_DOC = {
+    "description": f"`{REPLAYED_HEADER}: true` when the deduplicationId replayed a stored answer"
+}
+_REPLAY_HEADERS: dict[int | str, dict[str, Any]] = {
+    201: {"headers": {REPLAYED_HEADER: {**_REPLAYED_DOC, "schema": {"type": "string"}}}}
+}
+
+
+def _mark_replayed(response: Response, results: list[dict[str, Any]]) -> None:
+    if results and all(result.get("replayed") for result in results):
+        response.headers[REPLAYED_HEADER] = "true"
 
 
 def _context(request: Request, principal: Principal) -> service.WriteContext:
@@ -45,21 +63,25 @@ def _context(request: Request, principal: Principal) -> service.WriteContext:
     )
 
 
-@router.post("/documents", status_code=201, summary="Create a document (MassID)")
+@router.post("/documents", status_code=201, summary="Create a document (MassID)", responses=_REPLAY_HEADERS)
 async def create_document(
-    body: DocumentCreate, request: Request, principal: Principal = Depends(_write)
+    body: DocumentCreate, request: Request, response: Response, principal: Principal = Depends(_write)
 ) -> DocumentCreated:
     result = await request.app.state.database.write(
         service.create_document, _context(request, principal), body
     )
+    _mark_replayed(response, [result])
     return DocumentCreated(**result)
 
 
 @router.post(
-    "/documents/events", status_code=201, summary="Append several events to one document, all or nothing"
+    "/documents/events",
+    status_code=201,
+    summary="Append several events to one document, all or nothing",
+    responses=_REPLAY_HEADERS,
 )
 async def append_batch(
-    body: EventBatch, request: Request, principal: Principal = Depends(_write)
+    body: EventBatch, request: Request, response: Response, principal: Principal = Depends(_write)
 ) -> BatchCreated:
     results = await request.app.state.database.write(
         append_events,
@@ -68,6 +90,7 @@ async def append_batch(
         body.events,
         lambda index: f"events[{index}].",
     )
+    _mark_replayed(response, results)
     return BatchCreated(documentId=body.documentId, events=results)
 
 
@@ -79,17 +102,41 @@ async def append_batch(
     "RELATED/LINK, UPDATE, SPLIT, OUTPUT); any other name is a custom event. "
     "`targetDocumentId` is the child document a SPLIT or OUTPUT created.",
     response_model_exclude_none=True,
+    responses=_REPLAY_HEADERS,
 )
 async def append_event(
     documentId: str,
     body: Annotated[EventIn, Body()],
     request: Request,
+    response: Response,
     principal: Principal = Depends(_write),
 ) -> EventCreated:
     results = await request.app.state.database.write(
         append_events, _context(request, principal), documentId, [body], lambda _index: ""
     )
-    return EventCreated(documentId=documentId, **results[0])
+    _mark_replayed(response, results)
+    return EventCreated(
+        documentId=documentId, eventId=results[0]["eventId"], targetDocumentId=results[0]["targetDocumentId"]
+    )
+
+
+@router.post(
+    "/admin/documents/restore",
+    status_code=201,
+    summary="Restore an exported document verbatim (operators; scope documents:admin)",
+    description="The body is one record of `massledger export`. Every hash is recomputed and must equal the"
+    " exported one, and the events must fold into the exported projection (else 400 naming the record)."
+    " 201 when stored; 200 when the same document (same head hash) is already stored; 409 when a document"
+    " with that id has another history. Records of another data set than the client's are refused (403).",
+    responses={200: {"model": RestoreResult, "description": "Already stored with the same head hash"}},
+)
+async def restore_document(
+    body: DocumentArchive, request: Request, response: Response, principal: Principal = Depends(_admin)
+) -> RestoreResult:
+    result = await request.app.state.database.write(restore.restore_document, principal, body)
+    if not result["restored"]:
+        response.status_code = 200
+    return RestoreResult(**result)
 
 
 @router.get(

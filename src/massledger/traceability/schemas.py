@@ -472,3 +472,116 @@ class DocumentSummary(BaseModel):
 class DocumentPage(BaseModel):
     documents: list[DocumentSummary]
     nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+# -- export records and the restore route (docs/cli.md#export-format) -------------------------------------
+
+ARCHIVE_FORMAT = "massledger.document/v1"
+Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+DataSetName = Literal["TEST", "PROD"]
+RecordId = Annotated[str, Field(min_length=1, max_length=36)]
+RecordTime = Annotated[str, Field(max_length=40, description="ISO-8601 with offset, as stored")]
+DecimalText = Annotated[str, Field(pattern=r"^\d{1,30}(\.\d{1,12})?$")]
+StoredJson = dict[str, JsonValue]
+
+
+class _Archive(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArchivedEvent(_Archive):
+    record: StoredJson = Field(description="The stored event record, verbatim (its canonical JSON is hashed)")
+    hash: Hash
+
+
+class ArchivedProjection(_Archive):
+    status: Literal["OPEN", "CLOSED", "CANCELLED"]
+    currentValue: DecimalText
+    isPublic: StrictBool
+    isPubliclySearchable: StrictBool
+    eventCount: Annotated[int, Strict(), Field(ge=0)]
+
+
+class ArchivedParticipant(_Archive):
+    id: RecordId
+    dataSetName: DataSetName
+    organizationId: RecordId | None
+    countryCode: Annotated[str, Field(max_length=2)] | None
+    taxIdType: Annotated[str, Field(max_length=200)] | None
+    taxId: Annotated[str, Field(max_length=200)] | None
+    record: StoredJson
+    createdAt: RecordTime
+
+
+class ArchivedAddress(_Archive):
+    id: RecordId
+    dataSetName: DataSetName
+    contentHash: Hash
+    record: StoredJson
+    createdAt: RecordTime
+
+
+class ArchivedOrganization(_Archive):
+    id: RecordId
+    fullName: Annotated[str, Field(min_length=1, max_length=300)]
+    type: Annotated[str, Field(min_length=1, max_length=40)]
+    countryCode: CountryCode
+    city: str | None
+    zip: str | None
+    physicalAddress: str | None
+    registrationNumber: str | None
+    website: str | None
+    logo: str | None
+    industryCode: str | None
+    industryName: str | None
+    isPublic: StrictBool
+    createdAt: RecordTime
+    updatedAt: RecordTime
+
+
+class ArchivedAttachment(_Archive):
+    """An uploaded attachment's metadata (the bytes live in the content-addressed file store)."""
+
+    attachmentId: Annotated[str, Field(min_length=1, max_length=21)]
+    fileName: Annotated[str, Field(min_length=1, max_length=255)]
+    contentType: Annotated[str, Field(min_length=1, max_length=100)]
+    contentLength: Annotated[int, Strict(), Field(ge=1, le=2**53)]
+    sha256: Hash
+    clientId: Annotated[str, Field(min_length=1, max_length=64)]
+    createdAt: RecordTime
+    uploadedAt: RecordTime
+
+
+class ArchivedDeduplication(_Archive):
+    """A client's deduplicationId claim, so a retry after the move replays instead of storing twice."""
+
+    clientId: Annotated[str, Field(min_length=1, max_length=64)]
+    deduplicationId: Identifier
+    kind: Literal["document", "event"]
+    requestHash: Hash
+    response: StoredJson
+    createdAt: RecordTime
+
+
+class DocumentArchive(_Archive):
+    """One document as stored: its creation record, every event record with its hash, the head hash and
+    projection, and the rows they reference (participants, addresses, organizations, attachment metadata,
+    deduplication claims). Never secrets."""
+
+    format: Literal["massledger.document/v1"]
+    document: StoredJson = Field(description="The creation record (chain genesis), verbatim")
+    events: Annotated[list[ArchivedEvent], Field(max_length=10_000)]
+    headHash: Hash
+    projection: ArchivedProjection
+    participants: Annotated[list[ArchivedParticipant], Field(max_length=10_000)] = []
+    addresses: Annotated[list[ArchivedAddress], Field(max_length=10_000)] = []
+    organizations: Annotated[list[ArchivedOrganization], Field(max_length=10_000)] = []
+    attachments: Annotated[list[ArchivedAttachment], Field(max_length=10_000)] = []
+    deduplications: Annotated[list[ArchivedDeduplication], Field(max_length=10_000)] = []
+
+
+class RestoreResult(BaseModel):
+    documentId: str
+    headHash: str
+    events: int
+    restored: bool = Field(description="false when the same document (same head hash) was already stored")

@@ -96,7 +96,7 @@ def create_document(conn: Connection, ctx: WriteContext, data: DocumentCreate) -
         if stored is not None:
             if stored.get("__conflict__"):
                 raise Conflict("deduplicationId: already used by this client for a different request")
-            return stored
+            return {**stored, "replayed": True}
     external_us = datetime_to_us(data.externalCreatedAt)
     check_not_future(ctx, external_us, "externalCreatedAt")
     participant_id = participant_ref(conn, principal.data_set, data.participant, data.participantId, "")

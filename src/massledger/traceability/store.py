@@ -13,8 +13,15 @@ from sqlalchemy import Connection, Select, and_, or_, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from massledger.db import raw
+from massledger.db.sql import insert_ignore, insert_ignoring_conflicts
 from massledger.ids import now_us
-from massledger.traceability.tables import document_participants, document_tags, documents
+from massledger.traceability.tables import (
+    deduplications,
+    document_participants,
+    document_tags,
+    documents,
+    events,
+)
 
 DOCUMENT_COLUMNS = (
     "id",
@@ -367,3 +374,43 @@ def filter_conditions(
     if public:
         conditions.append(and_(c.is_publicly_searchable == true(), c.is_public == true()))
     return conditions
+
+
+# -- restore (verbatim records) and export ------------------------------------------------------------------
+
+
+def insert_document_if_absent(conn: Connection, values: dict[str, Any]) -> bool:
+    """Insert a document row unless its id is taken (a concurrent restore waits for the first, then finds
+    it); True when this call inserted it."""
+    return insert_ignore(conn, documents, values, ["id"])
+
+
+def existing_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
+    if not event_ids:
+        return set()
+    return set(conn.execute(select(events.c.id).where(events.c.id.in_(list(event_ids)))).scalars())
+
+
+def event_by_id(conn: Connection, event_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(events).where(events.c.id == event_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def insert_access_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """document_participants rows of a restored document (new, so plain inserts)."""
+    if rows:
+        conn.execute(document_participants.insert(), list(rows))
+
+
+def insert_claims_if_absent(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Restored deduplication claims; a client's id already claimed here keeps its own claim."""
+    insert_ignoring_conflicts(conn, deduplications, rows)
+
+
+def claims(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Deduplication rows by (client id, deduplication id)."""
+    if not keys:
+        return []
+    c = deduplications.c
+    query = select(deduplications).where(tuple_(c.client_id, c.deduplication_id).in_(sorted(set(keys))))
+    return [dict(row) for row in conn.execute(query).mappings()]
