@@ -12,6 +12,7 @@ from massledger.client._auth import CachedToken, TokenRequest
 from massledger.client._call import Call
 from massledger.client._errors import ConnectionFailed, error_for
 from massledger.client._retry import RetryPolicy
+from massledger.client.methodologies import AsyncMethodologies, Methodologies
 from massledger.client.resources import AsyncDocuments, Documents
 
 T = TypeVar("T")
@@ -52,6 +53,7 @@ class Client(_Base):
         super().__init__(client_id, client_secret, scope, retry)
         self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
         self.documents = Documents(self)
+        self.methodologies = Methodologies(self)
 
     def __enter__(self) -> Client:
         return self
@@ -130,6 +132,7 @@ class AsyncClient(_Base):
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
         self._token_lock = asyncio.Lock()
         self.documents = AsyncDocuments(self)
+        self.methodologies = AsyncMethodologies(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

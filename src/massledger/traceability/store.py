@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from massledger.db import raw
 from massledger.ids import now_us
-from massledger.traceability.tables import document_participants, document_tags, documents
+from massledger.traceability.tables import document_participants, document_tags, documents, events
 
 DOCUMENT_COLUMNS = (
     "id",
@@ -88,6 +88,13 @@ def _document(row: tuple[Any, ...] | None) -> dict[str, Any] | None:
     return document
 
 
+def document_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A documents row (the columns of DOCUMENT_COLUMNS, in order) as the dict the service uses."""
+    document = _document(row)
+    assert document is not None
+    return document
+
+
 def insert_document(conn: Connection, values: dict[str, Any]) -> None:
     raw.execute(conn, _INSERT_DOCUMENT, values)
 
@@ -153,6 +160,31 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 def get_events(conn: Connection, document_id: str) -> list[dict[str, Any]]:
     rows = raw.fetch_all(conn, _SELECT_EVENTS, {"document_id": document_id})
     return [{"seq": seq, "id": event_id, "body": body, "hash": hash_} for seq, event_id, body, hash_ in rows]
+
+
+def get_events_of(conn: Connection, document_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The events of several documents in one query: document id → rows (seq, id, external_created_at_us,
+    body, hash) in order."""
+    found: dict[str, list[dict[str, Any]]] = {document_id: [] for document_id in document_ids}
+    if not found:
+        return found
+    e = events.c
+    query = (
+        select(e.document_id, e.seq, e.id, e.external_created_at_us, e.body, e.hash)
+        .where(e.document_id.in_(list(found)))
+        .order_by(e.document_id, e.seq)
+    )
+    for row in conn.execute(query):
+        found[row.document_id].append(
+            {
+                "seq": row.seq,
+                "id": row.id,
+                "external_created_at_us": row.external_created_at_us,
+                "body": row.body,
+                "hash": row.hash,
+            }
+        )
+    return found
 
 
 def claim_deduplication(
