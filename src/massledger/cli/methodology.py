@@ -69,6 +69,9 @@ def audit_command(
             colour = {"PASSED": "green", "FAILED": "red"}.get(rule.result, "yellow")
             table.add_row(str(order), rule.slug, f"[{colour}]{rule.result}[/{colour}]", rule.message)
         console.print(table)
+        for rule in audit.rules:
+            if rule.result != "PASSED":
+                console.print(f"{rule.result} {rule.slug}: {rule.message}", soft_wrap=True, markup=False)
         console.print(f"Audit {audit.auditId} of MassID {audit.documentId}: [bold]{audit.result}[/bold]")
         if audit.certificateDocumentId:
             console.print(
