@@ -8,7 +8,10 @@ It fills :class:`DocumentGraph` as docs/methodology.md ("The graph loader") says
    certificates of those audits (grandchildren) or named by its RELATED/LINK events, and the duplicate
    candidates (same data set, category, type, subtype and currentValue, with a Pick-up at the instant of
    its first Pick-up: the partial index ``ix_events_pick_up_at``);
-3. the events of the documents kept, in one query; participants and addresses (cached) in two more.
+3. the events of the documents not parsed already, in one query; participants and addresses (cached).
+
+Parsed Methodology documents are cached by (id, head hash): accreditations and definitions change rarely,
+and any append changes the head hash, so a cached parse is never stale.
 
 Trust: a document of category ``Methodology`` counts only when its creation record carries
 ``methodologyAuthority`` (written with the ``methodology:run`` scope or by the system), and only the events
@@ -17,23 +20,24 @@ its creating organization appended to it are read (another participant granted W
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, literal, literal_column, select, union_all
+from sqlalchemy import Connection
 
+from massledger.db import raw
 from massledger.methodology import constants as c
-from massledger.methodology.graph import DocumentGraph
+from massledger.methodology.graph import Document, DocumentGraph
 from massledger.methodology.methodologies import Methodology
 from massledger.traceability import store
 from massledger.traceability.schemas import RELATION_EVENT_NAMES
 from massledger.traceability.service import render_views
-from massledger.traceability.tables import documents, events
 
-CERTIFICATE_TYPES = (c.RECYCLED_ID, c.GAS_ID)
 ACCREDITATION, DEFINITION, AUDIT, CERTIFICATE, DUPLICATE = (
     "accreditation",
     "definition",
@@ -42,6 +46,7 @@ ACCREDITATION, DEFINITION, AUDIT, CERTIFICATE, DUPLICATE = (
     "duplicate",
 )
 AUTHORITY = "methodologyAuthority"
+CACHE_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -65,126 +70,139 @@ def trusted_events(document: Mapping[str, Any], bodies: list[dict[str, Any]]) ->
     return [body for body in bodies if (body.get("author") or {}).get("organizationId") == owner]
 
 
-def _first_pick_up_us(rows: Sequence[Mapping[str, Any]], bodies: Sequence[Mapping[str, Any]]) -> int | None:
-    instants = [row["external_created_at_us"] for row, body in zip(rows, bodies, strict=True)]
-    picked = [at for at, body in zip(instants, bodies, strict=True) if body["name"] == c.PICK_UP]
-    return min(picked) if picked else None
+class _ParsedCache:
+    """(document id, head hash) → parsed Document, least recently used out first."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[str, str], Document] = OrderedDict()
+
+    def get(self, document: Mapping[str, Any]) -> Document | None:
+        key = (document["id"], document["head_hash"])
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, document: Mapping[str, Any], parsed: Document) -> None:
+        self._items[(document["id"], document["head_hash"])] = parsed
+        if len(self._items) > CACHE_LIMIT:
+            self._items.popitem(last=False)
 
 
-def _related_ids(bodies: Sequence[Mapping[str, Any]]) -> list[str]:
-    found = {
-        body["relatedDocument"]["documentId"]: None
-        for body in bodies
-        if body["name"] in RELATION_EVENT_NAMES and body.get("relatedDocument")
-    }
-    return list(found)
+_parsed = _ParsedCache()
+
+# -- SQL ---------------------------------------------------------------------------------------------------
+
+_COLUMNS = ", ".join(store.DOCUMENT_COLUMNS)
+_METHODOLOGY = f"category = '{c.METHODOLOGY}'"
+_CERTIFICATE_TYPES = f"type IN ('{c.RECYCLED_ID}', '{c.GAS_ID}')"
+
+
+def _in(prefix: str, count: int) -> str:
+    return ", ".join(f":{prefix}{i}" for i in range(count))
+
+
+@cache
+def _candidates_sql(actors: int, related: int, pick_up: bool, subtype: bool) -> raw.Sql:
+    """The UNION ALL of every document the audit may read besides the MassID, tagged with its role; one
+    statement per shape (list lengths), written once."""
+
+    def part(role: str, where: str) -> str:
+        return f"SELECT {_COLUMNS}, '{role}' AS role FROM documents WHERE {where}"
+
+    audits = f"parent_document_id = :mass_id AND {_METHODOLOGY} AND type = '{c.MASS_ID_AUDIT}'"
+    parts = [
+        part(DEFINITION, f"data_set = :data_set AND {_METHODOLOGY} AND type = '{c.DEFINITION}'"),
+        part(AUDIT, audits),
+        part(
+            CERTIFICATE,
+            f"parent_document_id IN (SELECT id FROM documents WHERE {audits})"
+            f" AND {_METHODOLOGY} AND {_CERTIFICATE_TYPES}",
+        ),
+    ]
+    if actors:
+        parts.append(
+            part(
+                ACCREDITATION,
+                f"data_set = :data_set AND {_METHODOLOGY} AND type = '{c.PARTICIPANT_ACCREDITATION}'"
+                f" AND participant_id IN ({_in('actor', actors)})",
+            )
+        )
+    if related:
+        parts.append(
+            part(
+                CERTIFICATE,
+                f"data_set = :data_set AND id IN ({_in('related', related)})"
+                f" AND {_METHODOLOGY} AND {_CERTIFICATE_TYPES}",
+            )
+        )
+    if pick_up:
+        # 'Pick-up' is a literal (not a parameter) so both databases use the partial index.
+        same_subtype = "subtype = :subtype" if subtype else "subtype IS NULL"
+        parts.append(
+            part(
+                DUPLICATE,
+                f"id IN (SELECT document_id FROM events WHERE name = '{c.PICK_UP}'"
+                " AND external_created_at_us = :pick_up_us)"
+                " AND data_set = :data_set AND category = :category AND type = :type"
+                f" AND {same_subtype} AND current_value = :current_value AND id <> :mass_id",
+            )
+        )
+    return raw.Sql(" UNION ALL ".join(parts))
+
+
+@cache
+def _events_sql(count: int) -> raw.Sql:
+    return raw.Sql(
+        "SELECT document_id, seq, external_created_at_us, body FROM events"
+        f" WHERE document_id IN ({_in('d', count)}) ORDER BY document_id, seq"
+    )
+
+
+def _events_of(conn: Connection, document_ids: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
+    """document id → [(external_created_at_us, body)] in order, for several documents in one query."""
+    found: dict[str, list[tuple[int, str]]] = {document_id: [] for document_id in document_ids}
+    if found:
+        params = {f"d{i}": document_id for i, document_id in enumerate(found)}
+        for document_id, _seq, at_us, body in raw.fetch_all(conn, _events_sql(len(found)), params):
+            found[document_id].append((at_us, body))
+    return found
+
+
+# -- loading ---------------------------------------------------------------------------------------------
+
+
+def _first_pick_up_us(events: Sequence[tuple[int, dict[str, Any]]]) -> int | None:
+    instants = [at_us for at_us, body in events if body["name"] == c.PICK_UP]
+    return min(instants) if instants else None
 
 
 def _candidates(
-    mass: Mapping[str, Any], actor_ids: list[str], related_ids: list[str], pick_up_us: int | None
-) -> Select[Any]:
-    """The UNION ALL of every document the audit may read besides the MassID, tagged with its role."""
-    d = documents.c
-    columns = [documents.c[name] for name in store.DOCUMENT_COLUMNS]
-    data_set = d.data_set == mass["data_set"]
-    methodology = d.category == c.METHODOLOGY
-
-    def tagged(role: str, *where: Any) -> Select[Any]:
-        return select(*columns, literal(role).label("role")).where(*where)
-
-    audit_ids = select(d.id).where(d.parent_document_id == mass["id"], methodology, d.type == c.MASS_ID_AUDIT)
-    parts = [
-        tagged(DEFINITION, data_set, methodology, d.type == c.DEFINITION),
-        tagged(AUDIT, d.parent_document_id == mass["id"], methodology, d.type == c.MASS_ID_AUDIT),
-        tagged(CERTIFICATE, d.parent_document_id.in_(audit_ids), methodology, d.type.in_(CERTIFICATE_TYPES)),
-    ]
-    if actor_ids:
-        parts.append(
-            tagged(
-                ACCREDITATION,
-                data_set,
-                methodology,
-                d.type == c.PARTICIPANT_ACCREDITATION,
-                d.participant_id.in_(actor_ids),
-            )
-        )
-    if related_ids:
-        parts.append(
-            tagged(CERTIFICATE, data_set, d.id.in_(related_ids), methodology, d.type.in_(CERTIFICATE_TYPES))
-        )
-    if pick_up_us is not None:
-        # The literal (not a bound parameter) lets both databases use the partial index.
-        at_pick_up = select(events.c.document_id).where(
-            events.c.name == literal_column(f"'{c.PICK_UP}'"),
-            events.c.external_created_at_us == pick_up_us,
-        )
-        same_subtype = d.subtype.is_(None) if mass["subtype"] is None else d.subtype == mass["subtype"]
-        parts.append(
-            tagged(
-                DUPLICATE,
-                d.id.in_(at_pick_up),
-                data_set,
-                d.category == mass["category"],
-                d.type == mass["type"],
-                same_subtype,
-                d.current_value == mass["current_value"],
-                d.id != mass["id"],
-            )
-        )
-    return union_all(*parts)  # type: ignore[return-value]
-
-
-def load_graph(
-    conn: Connection, mass: Mapping[str, Any], methodology: Methodology, now: datetime
-) -> LoadedGraph:
-    """The graph of an audit of ``mass`` (its documents row) at ``now``."""
-    mass_rows = store.get_events_of(conn, [mass["id"]])[mass["id"]]
-    mass_bodies = [orjson.loads(row["body"]) for row in mass_rows]
-    actor_ids = sorted(
+    conn: Connection, mass: Mapping[str, Any], bodies: Sequence[dict[str, Any]], pick_up_us: int | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(role, documents row) of every candidate document, in the order the database returns them."""
+    actors = sorted({b["participantId"] for b in bodies if b["name"] == c.ACTOR and b.get("participantId")})
+    related = list(
         {
-            body["participantId"]
-            for body in mass_bodies
-            if body["name"] == c.ACTOR and body.get("participantId")
+            b["relatedDocument"]["documentId"]: None
+            for b in bodies
+            if b["name"] in RELATION_EVENT_NAMES and b.get("relatedDocument")
         }
     )
-    query = _candidates(mass, actor_ids, _related_ids(mass_bodies), _first_pick_up_us(mass_rows, mass_bodies))
-    roles: dict[str, set[str]] = {}
-    rows: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(query):
-        document = store.document_from_row(tuple(row)[:-1])
-        creation = orjson.loads(document["body"])
-        if not trusted(creation):
-            continue
-        if row.role == DEFINITION and creation.get("title") != methodology.slug:
-            continue
-        rows[document["id"]] = document
-        roles.setdefault(row.role, set()).add(document["id"])
-    definition_id = _pick_definition([rows[i] for i in roles.get(DEFINITION, ())])
-    keep = {i for role, ids in roles.items() if role != DEFINITION for i in ids}
-    if definition_id is not None:
-        keep.add(definition_id)
-    kept = [rows[i] for i in sorted(keep)]
-    bodies = {
-        document_id: [orjson.loads(row["body"]) for row in found]
-        for document_id, found in store.get_events_of(conn, [d["id"] for d in kept]).items()
-    }
-    bodies = {d["id"]: trusted_events(d, bodies[d["id"]]) for d in kept}
-    bodies[mass["id"]] = mass_bodies
-    views = render_views(conn, [mass, *kept], bodies)
-
-    def of(role: str) -> list[dict[str, Any]]:
-        return [views[i] for i in sorted(roles.get(role, ()))]
-
-    graph = DocumentGraph.from_views(
-        views[mass["id"]],
-        now,
-        accreditations=of(ACCREDITATION),
-        definition=views[definition_id] if definition_id else None,
-        audits=of(AUDIT),
-        certificates=of(CERTIFICATE),
-        duplicate_candidates=of(DUPLICATE),
-    )
-    return LoadedGraph(graph, views[mass["id"]], definition_id)
+    params: dict[str, Any] = {"mass_id": mass["id"], "data_set": mass["data_set"]}
+    params.update({f"actor{i}": actor for i, actor in enumerate(actors)})
+    params.update({f"related{i}": document_id for i, document_id in enumerate(related)})
+    if pick_up_us is not None:
+        params.update(
+            pick_up_us=pick_up_us,
+            category=mass["category"],
+            type=mass["type"],
+            current_value=mass["current_value"],
+        )
+        if mass["subtype"] is not None:
+            params["subtype"] = mass["subtype"]
+    sql = _candidates_sql(len(actors), len(related), pick_up_us is not None, mass["subtype"] is not None)
+    return [(row[-1], store.document_from_row(row[:-1])) for row in raw.fetch_all(conn, sql, params)]
 
 
 def _pick_definition(candidates: list[dict[str, Any]]) -> str | None:
@@ -193,3 +211,53 @@ def _pick_definition(candidates: list[dict[str, Any]]) -> str | None:
     if not live:
         return None
     return str(max(live, key=lambda d: (d["created_at_us"], d["id"]))["id"])
+
+
+def load_graph(
+    conn: Connection, mass: Mapping[str, Any], methodology: Methodology, now: datetime
+) -> LoadedGraph:
+    """The graph of an audit of ``mass`` (its documents row) at ``now``."""
+    mass_events = [(at_us, orjson.loads(body)) for at_us, body in _events_of(conn, [mass["id"]])[mass["id"]]]
+    mass_bodies = [body for _, body in mass_events]
+    roles: dict[str, dict[str, dict[str, Any]]] = {}
+    for role, document in _candidates(conn, mass, mass_bodies, _first_pick_up_us(mass_events)):
+        if document["category"] == c.METHODOLOGY and not trusted(orjson.loads(document["body"])):
+            continue
+        if role == DEFINITION and orjson.loads(document["body"]).get("title") != methodology.slug:
+            continue
+        roles.setdefault(role, {})[document["id"]] = document
+    definitions = roles.pop(DEFINITION, {})
+    definition_id = _pick_definition(list(definitions.values()))
+    rows = {document_id: document for found in roles.values() for document_id, document in found.items()}
+    if definition_id is not None:
+        rows[definition_id] = definitions[definition_id]
+    parsed: dict[str, Document] = {}
+    for document_id, document in rows.items():
+        hit = _parsed.get(document) if document["category"] == c.METHODOLOGY else None
+        if hit is not None:
+            parsed[document_id] = hit
+    missing = [document for document_id, document in sorted(rows.items()) if document_id not in parsed]
+    stored = _events_of(conn, [document["id"] for document in missing])
+    bodies = {
+        d["id"]: trusted_events(d, [orjson.loads(body) for _, body in stored[d["id"]]]) for d in missing
+    }
+    bodies[mass["id"]] = mass_bodies
+    views = render_views(conn, [mass, *missing], bodies)
+    for document in missing:
+        parsed[document["id"]] = Document.from_view(views[document["id"]])
+        if document["category"] == c.METHODOLOGY:
+            _parsed.put(document, parsed[document["id"]])
+
+    def of(role: str) -> list[Document]:
+        return [parsed[document_id] for document_id in sorted(roles.get(role, {}))]
+
+    graph = DocumentGraph.from_views(
+        views[mass["id"]],
+        now,
+        accreditations=of(ACCREDITATION),
+        definition=parsed[definition_id] if definition_id else None,
+        audits=of(AUDIT),
+        certificates=of(CERTIFICATE),
+        duplicate_candidates=of(DUPLICATE),
+    )
+    return LoadedGraph(graph, views[mass["id"]], definition_id)

@@ -46,9 +46,9 @@ from massledger.traceability.append import append_events
 from massledger.traceability.schemas import EventIn
 from massledger.traceability.service import WriteContext, access_of
 
-_EVENTS = TypeAdapter(list[EventIn])
 CREDITS_ISSUED = "Credits Issued"
 REWARDS_DISTRIBUTION = "rewards-distribution"
+_EVENTS = TypeAdapter(list[EventIn])
 # Room an audit needs on the MassID: the OUTPUT that creates the audit and the certificate's back-link.
 EVENTS_ON_THE_MASS_ID = 2
 
@@ -381,7 +381,7 @@ def run_audit(
             f" {EVENTS_ON_THE_MASS_ID} and a document holds at most {ctx.max_events_per_document}",
         )
     recipient = issue_to or principal.organization_id
-    if organization_store.get_organization(conn, recipient) is None:
+    if not organization_store.organization_exists(conn, recipient):
         raise ValidationFailed("issueToOrganizationId", f"organization {recipient} was not found")
     audit = _Audit(conn, ctx, methodology, mass)
     loaded: LoadedGraph = load_graph(conn, mass, methodology, instant(audit.at_us))
