@@ -337,6 +337,9 @@ def test_refusals(app_client: TestClient, factory: Factory, db: Database, route:
     assert prod.post(path, json={"documentId": world.mass_id}).status_code == 404
     extra = world.operator.post(path, json={"documentId": world.mass_id, "force": True})
     assert extra.status_code == 400 and "force" in message(extra)
+    if route == "audits":
+        accreditation = world.operator.post(path, json={"documentId": world.accreditations["Recycler"]})
+        assert accreditation.status_code == 400 and "not a MassID" in message(accreditation)
     integrator = world.integrator.post(path, json={"documentId": world.mass_id})  # lacks methodology:run
     assert integrator.status_code == 403 and "methodology:run" in message(integrator)
     assert audit_count(db) == 0 and count(db, registry_batches) == 0

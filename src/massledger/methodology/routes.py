@@ -22,6 +22,7 @@ from massledger.methodology.schemas import (
     Evaluation,
     MethodologyList,
 )
+from massledger.traceability.routes import write_context
 
 router = APIRouter(route_class=JsonRoute, tags=["methodologies"])
 # No token: the provenance of a credit is public, like the public document views it is made of.
@@ -45,15 +46,12 @@ async def list_methodologies() -> MethodologyList:
 async def create_audit(
     slug: str, body: AuditRequest, request: Request, principal: Principal = Depends(_run)
 ) -> Response:
-    settings = request.app.state.settings
-    context = service.AuditContext(
-        principal=principal,
-        now_us=now_us(),
-        clock_skew_us=settings.clock_skew_seconds * 1_000_000,
-        max_events_per_document=settings.max_events_per_document,
-    )
     result: dict[str, Any] = await request.app.state.database.write(
-        service.run_audit, context, slug, body.documentId, body.issueToOrganizationId
+        service.run_audit,
+        write_context(request, principal),
+        slug,
+        body.documentId,
+        body.issueToOrganizationId,
     )
     # The hot path: the service builds exactly the documented shape; serialised once, not re-validated.
     return Response(orjson.dumps(result), status_code=201, media_type="application/json")

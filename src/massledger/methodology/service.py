@@ -8,7 +8,7 @@ hash-chained event stream that records who ran it."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -51,14 +51,6 @@ REWARDS_DISTRIBUTION = "rewards-distribution"
 _EVENTS = TypeAdapter(list[EventIn])
 # Room an audit needs on the MassID: the OUTPUT that creates the audit and the certificate's back-link.
 EVENTS_ON_THE_MASS_ID = 2
-
-
-@dataclass(frozen=True)
-class AuditContext:
-    principal: Principal
-    now_us: int
-    clock_skew_us: int
-    max_events_per_document: int
 
 
 def methodology_or_404(slug: str) -> Methodology:
@@ -172,7 +164,7 @@ class _Audit:
     """One audit: the writes of :func:`run_audit`, in order."""
 
     def __init__(
-        self, conn: Connection, ctx: AuditContext, methodology: Methodology, mass: dict[str, Any]
+        self, conn: Connection, ctx: WriteContext, methodology: Methodology, mass: dict[str, Any]
     ) -> None:
         self.conn = conn
         self.methodology = methodology
@@ -364,7 +356,7 @@ def _credits(attributes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def run_audit(
-    conn: Connection, ctx: AuditContext, slug: str, document_id: str, issue_to: str | None
+    conn: Connection, ctx: WriteContext, slug: str, document_id: str, issue_to: str | None
 ) -> dict[str, Any]:
     """POST /methodologies/{slug}/audits, in one transaction: lock the MassID (so audits of one MassID
     run one after the other and the second sees the first's audit and certificate), load, evaluate, store
@@ -372,6 +364,12 @@ def run_audit(
     methodology = methodology_or_404(slug)
     principal = ctx.principal
     mass = _readable(conn, principal, document_id, lock=True)
+    if mass["category"] == c.METHODOLOGY:
+        # Auditing an accreditation, a definition, an audit or a certificate means nothing, and the audit
+        # would write onto a document that decides eligibility.
+        raise ValidationFailed(
+            "documentId", f"document {document_id} is a {c.METHODOLOGY} document, not a MassID"
+        )
     if mass["status"] == c.CANCELLED:
         raise Conflict(f"documentId: document {document_id} is CANCELLED and cannot be audited")
     if mass["event_count"] + EVENTS_ON_THE_MASS_ID > ctx.max_events_per_document:

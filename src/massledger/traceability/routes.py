@@ -35,7 +35,8 @@ _read = require(scopes.DOCUMENTS_READ)
 _write = require(scopes.DOCUMENTS_WRITE)
 
 
-def _context(request: Request, principal: Principal) -> service.WriteContext:
+def write_context(request: Request, principal: Principal) -> service.WriteContext:
+    """The write context of a request: the caller, the server clock, the configured limits."""
     settings = request.app.state.settings
     return service.WriteContext(
         principal=principal,
@@ -50,7 +51,7 @@ async def create_document(
     body: DocumentCreate, request: Request, principal: Principal = Depends(_write)
 ) -> DocumentCreated:
     result = await request.app.state.database.write(
-        service.create_document, _context(request, principal), body
+        service.create_document, write_context(request, principal), body
     )
     return DocumentCreated(**result)
 
@@ -63,7 +64,7 @@ async def append_batch(
 ) -> BatchCreated:
     results = await request.app.state.database.write(
         append_events,
-        _context(request, principal),
+        write_context(request, principal),
         body.documentId,
         body.events,
         lambda index: f"events[{index}].",
@@ -87,7 +88,7 @@ async def append_event(
     principal: Principal = Depends(_write),
 ) -> EventCreated:
     results = await request.app.state.database.write(
-        append_events, _context(request, principal), documentId, [body], lambda _index: ""
+        append_events, write_context(request, principal), documentId, [body], lambda _index: ""
     )
     return EventCreated(documentId=documentId, **results[0])
 
