@@ -327,6 +327,7 @@ class _Audit:
 
 
 def _field(index: int) -> str:
+    """Error paths name the field alone: the engine writes these events itself, one request per audit."""
     return ""
 
 
@@ -452,7 +453,7 @@ def get_audit(conn: Connection, principal: Principal, slug: str, audit_id: str) 
         "auditId": audit_id,
         "documentId": document["parent_document_id"],
         "methodology": methodology.slug,
-        "result": result or "FAILED",
+        "result": result or "FAILED",  # an audit is written with its verdict, in one transaction
         "rules": [
             {
                 "slug": a.get("Rule Slug"),
