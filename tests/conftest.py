@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from massledger.app import create_app
 from massledger.auth import service as client_service
 from massledger.auth.keys import load_pepper
+from massledger.auth.scopes import DEFAULT_CLIENT_SCOPES, METHODOLOGY_RUN
 from massledger.db.engine import Database
 from massledger.organizations import service as organization_service
 from massledger.organizations.schemas import OrganizationCreate
@@ -156,6 +157,16 @@ class Api:
 def api(app_client: TestClient, factory: Factory) -> Api:
     """A TEST-data-set integrator with the default scopes."""
     return Api(app_client, factory.client())
+
+
+OPERATOR_SCOPES = [*DEFAULT_CLIENT_SCOPES, METHODOLOGY_RUN]
+
+
+@pytest.fixture
+def operator(app_client: TestClient, factory: Factory) -> Api:
+    """A TEST-data-set methodology operator: the default scopes plus methodology:run, which writing
+    documents of category Methodology (accreditations, definitions, audits, certificates) needs."""
+    return Api(app_client, factory.client(scopes=OPERATOR_SCOPES))
 
 
 # -- a real server process -------------------------------------------------------------------------------

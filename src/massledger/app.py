@@ -18,6 +18,7 @@ from massledger.auth.tokens import TokenService
 from massledger.db.engine import Database
 from massledger.health import router as health_router
 from massledger.http import BodySizeLimit, install_error_handlers
+from massledger.methodology import routes as methodology_routes
 from massledger.ratelimit import RateLimiter
 from massledger.registry import routes as registry_routes
 from massledger.settings import Settings
@@ -75,5 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attachment_routes.signed_router)
     app.include_router(registry_routes.router)
     app.include_router(registry_routes.admin_router)
+    app.include_router(methodology_routes.router)
+    app.include_router(methodology_routes.router, prefix="/v1", include_in_schema=False)
+    app.include_router(methodology_routes.public_router)
+    app.include_router(methodology_routes.public_router, prefix="/v1", include_in_schema=False)
     openapi.install(app)
     return app

@@ -40,6 +40,8 @@ class World:
     transaction_id: str = ""
     retirement_id: str = ""
     project_id: str = ""
+    audited_id: str = ""  # a TEST document audited by the owner (not the one the event routes append to)
+    audit_id: str = ""
 
 
 @dataclass
@@ -200,6 +202,25 @@ SETUPS: dict[tuple[str, str], Callable[[World], Target]] = {
         201,
     ),
     ("GET", "/registry/credits/{creditId}"): _admin("/registry/credits/{w.credit_id}"),
+    ("GET", "/methodologies"): lambda w: Target("/methodologies", expected={"public": 200}),
+    # Auditing needs READ on the document: the stranger may not read it (403), PROD does not see it (404).
+    ("POST", "/methodologies/{slug}/audits"): lambda w: Target(
+        "/methodologies/bold-recycling/audits",
+        {"documentId": w.audited_id},
+        {"owner": 201, "other_organization": 403, "other_data_set": 404},
+    ),
+    ("POST", "/methodologies/{slug}/evaluate"): lambda w: Target(
+        "/methodologies/bold-recycling/evaluate",
+        {"documentId": w.audited_id},
+        {"owner": 200, "other_organization": 403, "other_data_set": 404},
+    ),
+    ("GET", "/methodologies/{slug}/audits/{auditId}"): lambda w: Target(
+        f"/methodologies/bold-recycling/audits/{w.audit_id}",
+        expected={"owner": 200, "other_organization": 403, "other_data_set": 404},
+    ),
+    ("GET", "/public/credits/{creditId}/provenance"): lambda w: Target(
+        f"/public/credits/{w.credit_id}/provenance", expected={"public": 200}
+    ),
 }
 
 
@@ -268,6 +289,9 @@ def test_every_route_against_every_caller(
         },
     ).json()
     world.transaction_id, world.retirement_id = gift["transactionId"], retired["retirementId"]
+    world.audited_id = owner.post("/documents", json=document_body()).json()["id"]
+    audit = owner.post("/methodologies/bold-recycling/audits", json={"documentId": world.audited_id})
+    world.audit_id = audit.json()["auditId"]
     key = load_signing_key(settings.data_dir)
     tokens = {
         name: fetch_token(app_client, creds)

@@ -64,7 +64,9 @@ def test_pages_cover_every_readable_document_once_in_creation_order(
     assert len(last["documents"]) == 9 and last["nextCursor"] is None
 
 
-def test_filters(api: Api) -> None:
+def test_filters(operator: Api) -> None:
+    api = operator  # writes Methodology documents, which need methodology:run
+
     def create(**overrides: Any) -> str:
         return str(api.post("/documents", json=document_body(**overrides)).json()["id"])
 

@@ -95,7 +95,8 @@ def test_split_larger_than_current_value_or_not_positive_is_refused(api: Api) ->
     assert exact.status_code == 201 and _value(api, source) == 0
 
 
-def test_output_creates_a_child_without_moving_value_even_after_close(api: Api) -> None:
+def test_output_creates_a_child_without_moving_value_even_after_close(operator: Api) -> None:
+    api = operator  # writes Methodology documents, which need methodology:run
     source = _document(api, 100)
     api.post(f"/documents/{source}/events", json=event_body("CLOSE"))
     response = api.post(

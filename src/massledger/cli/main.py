@@ -23,6 +23,7 @@ from massledger.cli.common import (
     run_command,
     settings,
 )
+from massledger.cli.methodology import audit_command, methodologies_command
 from massledger.cli.registry import credits_app, projects_app
 from massledger.ids import us_to_iso
 
@@ -38,6 +39,8 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(clients_app, name="clients")
 app.add_typer(projects_app, name="projects")
 app.add_typer(credits_app, name="credits")
+app.command("methodologies")(methodologies_command)
+app.command("audit")(audit_command)
 
 
 def _pepper() -> bytes:

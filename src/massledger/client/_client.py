@@ -12,6 +12,7 @@ from massledger.client._auth import CachedToken, TokenRequest
 from massledger.client._call import Call
 from massledger.client._errors import AuthenticationError, ConnectionFailed, error_for
 from massledger.client._retry import RetryPolicy
+from massledger.client.methodologies import AsyncMethodologies, Methodologies
 from massledger.client.resources import AsyncDocuments, AsyncPublic, Documents, Public
 
 T = TypeVar("T")
@@ -62,6 +63,7 @@ class Client(_Base):
         self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
         self.documents = Documents(self)
         self.public = Public(self)
+        self.methodologies = Methodologies(self)
 
     def __enter__(self) -> Client:
         return self
@@ -140,6 +142,7 @@ class AsyncClient(_Base):
         self._token_lock = asyncio.Lock()
         self.documents = AsyncDocuments(self)
         self.public = AsyncPublic(self)
+        self.methodologies = AsyncMethodologies(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

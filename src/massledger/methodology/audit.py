@@ -40,8 +40,8 @@ def audit_result(audit: Document) -> str | None:
     return None
 
 
-def _attribute(name: str, value: Any) -> dict[str, Any]:
-    return {"name": name, "value": value, "isPublic": True}
+def _attribute(name: str, value: Any, *, public: bool = True) -> dict[str, Any]:
+    return {"name": name, "value": value, "isPublic": public}
 
 
 def rule_event_body(result: RuleResult, order: int, at: datetime) -> dict[str, Any]:
@@ -56,8 +56,10 @@ def rule_event_body(result: RuleResult, order: int, at: datetime) -> dict[str, A
                 _attribute("Rule Name", result.name),
                 _attribute("Rule Execution Order", order),
                 _attribute("Rule Result", result.result.value),
-                _attribute("Rule Message", result.message),
-                _attribute("Rule Result Details", to_json(result.details)),
+                # Messages and details may quote private MassID data (a plate, an address): readers with
+                # access see them; public views show which rule ran and its result.
+                _attribute("Rule Message", result.message, public=False),
+                _attribute("Rule Result Details", to_json(result.details), public=False),
             ]
         },
     }

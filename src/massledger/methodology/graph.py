@@ -346,9 +346,17 @@ class Document:
     def participant_id(self) -> str | None:
         return self.participant.id if self.participant else None
 
+    @cached_property
+    def _events_by_name(self) -> dict[str | None, tuple[Event, ...]]:
+        """Grouped once: the rules ask for events by name about fifty times per evaluation."""
+        grouped: dict[str | None, list[Event]] = {}
+        for event in sorted(self.events, key=lambda e: e.sort_key):
+            grouped.setdefault(event.name, []).append(event)
+        return {name: tuple(events) for name, events in grouped.items()}
+
     def events_named(self, name: str) -> tuple[Event, ...]:
         """Events with this exact name, in chronological order (timestamp, then position)."""
-        return tuple(sorted((e for e in self.events if e.name == name), key=lambda e: e.sort_key))
+        return self._events_by_name.get(name, ())
 
     def first(self, name: str) -> Event | None:
         events = self.events_named(name)

@@ -5,8 +5,11 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
+from massledger.db import raw
 from massledger.db.sql import insert_ignoring_conflicts
 from massledger.organizations.tables import organizations
+
+_EXISTS = raw.Sql("SELECT 1 FROM organizations WHERE id = :id")
 
 
 def insert_organization(conn: Connection, values: dict[str, object]) -> None:
@@ -16,6 +19,10 @@ def insert_organization(conn: Connection, values: dict[str, object]) -> None:
 def get_organization(conn: Connection, organization_id: str) -> RowMapping | None:
     query = select(organizations).where(organizations.c.id == organization_id)
     return conn.execute(query).mappings().first()
+
+
+def organization_exists(conn: Connection, organization_id: str) -> bool:
+    return raw.fetch_one(conn, _EXISTS, {"id": organization_id}) is not None
 
 
 def list_organizations(conn: Connection) -> list[RowMapping]:

@@ -22,6 +22,7 @@ import orjson
 from sqlalchemy import Connection, RowMapping, and_, func, select
 
 from massledger.canonical import canonical_json
+from massledger.db import raw
 from massledger.db.sql import insert_ignore
 from massledger.errors import Conflict, NotFound, ValidationFailed
 from massledger.ids import new_uuid, now_us
@@ -160,7 +161,7 @@ def ensure_project(
     is_public: bool = True,
     proponent_organization_id: str | None = None,
     description: str | None = None,
-) -> RowMapping:
+) -> Mapping[str, Any]:
     """Find the project registered under ``external_key`` (a stable key of the caller's choosing, e.g. a
     methodology and a site), or create it. An existing project is returned as it is."""
     existing = _project_by_key(conn, external_key)
@@ -191,9 +192,45 @@ def ensure_project(
     return existing
 
 
-def _project_by_key(conn: Connection, external_key: str) -> RowMapping | None:
-    query = select(registry_projects).where(registry_projects.c.external_key == external_key)
-    return conn.execute(query).mappings().first()
+_PROJECT_COLUMNS = tuple(column.name for column in registry_projects.columns)
+_PROJECT_BY_KEY = raw.Sql(
+    f"SELECT {', '.join(_PROJECT_COLUMNS)} FROM registry_projects WHERE external_key = :key"
+)
+_PROJECT_BY_ID = raw.Sql(f"SELECT {', '.join(_PROJECT_COLUMNS)} FROM registry_projects WHERE id = :id")
+_LOCK_PROJECT = raw.Sql(
+    f"SELECT {', '.join(_PROJECT_COLUMNS)} FROM registry_projects WHERE id = :id FOR UPDATE"
+)
+
+
+_COUNT_BATCH = raw.Sql(
+    "UPDATE registry_projects SET batch_count = :batch_count, updated_at_us = :updated_at_us WHERE id = :id"
+)
+_BATCH_COLUMNS = tuple(column.name for column in registry_batches.columns)
+_INSERT_BATCH = raw.Sql(
+    f"INSERT INTO registry_batches ({', '.join(_BATCH_COLUMNS)})"
+    f" VALUES ({', '.join(':' + name for name in _BATCH_COLUMNS)})"
+)
+
+
+def _project(row: tuple[Any, ...] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    project = dict(zip(_PROJECT_COLUMNS, row, strict=True))
+    project["is_public"] = bool(project["is_public"])  # SQLite answers an integer
+    return project
+
+
+def _project_by_key(conn: Connection, external_key: str) -> dict[str, Any] | None:
+    return _project(raw.fetch_one(conn, _PROJECT_BY_KEY, {"key": external_key}))
+
+
+def _lock_project(conn: Connection, project_id: str) -> dict[str, Any]:
+    """The project row, locked on PostgreSQL (SQLite's writer already holds the database lock)."""
+    statement = _LOCK_PROJECT if conn.dialect.name == "postgresql" else _PROJECT_BY_ID
+    project = _project(raw.fetch_one(conn, statement, {"id": project_id}))
+    if project is None:
+        raise NotFound(f"Project {project_id} was not found")
+    return project
 
 
 def get_project_row(conn: Connection, project_id: str, *, lock: bool = False) -> RowMapping:
@@ -279,6 +316,23 @@ def _vintage_totals(conn: Connection, project_id: str, vintage: int) -> tuple[in
     return int(issued.get("exPost", 0)), int(issued.get("exAnte", 0)), int(converted)
 
 
+_EX_ANTE_ISSUED = raw.Sql(
+    "SELECT COALESCE(SUM(supply_kg), 0) FROM registry_batches"
+    " WHERE project_id = :project_id AND vintage = :vintage AND credit_type = 'exAnte'"
+)
+
+
+def _ex_ante_outstanding(conn: Connection, project_id: str, vintage: int) -> tuple[int, int]:
+    """(issued ex-ante kg, converted ex-ante kg) of one project vintage: what an ex-post issuance needs.
+    One indexed lookup when the vintage has no ex-ante batch (the usual case), however many ex-post
+    batches it has (every methodology audit issues one)."""
+    row = raw.fetch_one(conn, _EX_ANTE_ISSUED, {"project_id": project_id, "vintage": vintage})
+    issued = int(row[0]) if row else 0
+    if not issued:
+        return 0, 0
+    return issued, _vintage_totals(conn, project_id, vintage)[2]
+
+
 def _ex_ante_holdings(conn: Connection, project_id: str, vintage: int) -> list[tuple[str, str, int]]:
     """(account, ex-ante batch id, kg) of every live holder of the vintage's ex-ante units."""
     query = (
@@ -339,15 +393,14 @@ def issue_credits(
         raise ValidationFailed("vintage", "must be a four-digit year")
     if not 0 < amount_kg <= ledger.MAX_KG:
         raise ValidationFailed("amount", f"must be between 1 kg and {ledger.MAX_KG} kg")
-    project = get_project_row(conn, project_id, lock=True)  # serialises issuance per project
+    project = _lock_project(conn, project_id)  # serialises issuance per project
     if data_set is not None and data_set != project["data_set"]:
         raise NotFound(f"Project {project_id} was not found in the {data_set} data set")
     data_set = str(project["data_set"])
     recipient_address = _recipient(conn, data_set, to_organization_id, to_address)
-    verified_kg, ex_ante_kg, converted_kg = _vintage_totals(conn, project_id, vintage)
-
     buffer = 0
     if credit_type == "exAnte":
+        verified_kg, ex_ante_kg, converted_kg = _vintage_totals(conn, project_id, vintage)
         estimates = orjson.loads(project["estimates"])
         if str(vintage) not in estimates:
             raise ValidationFailed(
@@ -363,6 +416,7 @@ def issue_credits(
                 f" {ledger.format_tonnes(outstanding)} t are",
             )
     else:
+        ex_ante_kg, converted_kg = _ex_ante_outstanding(conn, project_id, vintage)
         buffer = ledger.buffer_kg(amount_kg, int(project["buffer_basis_points"]))
     converts = credit_type == "exPost" and ex_ante_kg > converted_kg
     buffer_address = accounts.ensure_account(conn, None, data_set, accounts.BUFFER) if buffer else None
@@ -393,11 +447,7 @@ def issue_credits(
         )
 
     token_id = int(project["batch_count"]) + 1
-    conn.execute(
-        registry_projects.update()
-        .where(registry_projects.c.id == project_id)
-        .values(batch_count=token_id, updated_at_us=now_us())
-    )
+    raw.execute(conn, _COUNT_BATCH, {"batch_count": token_id, "updated_at_us": now_us(), "id": project_id})
     serialization = format_serialization(
         country_code=project["country_code"],
         project_num=int(project["num"]),
@@ -422,24 +472,26 @@ def issue_credits(
     )
     transaction_id = new_uuid()
     provenance_json = dict(provenance or {})
-    conn.execute(
-        registry_batches.insert().values(
-            id=batch.id,
-            project_id=project_id,
-            data_set=data_set,
-            token_address=batch.token_address,
-            token_id=token_id,
-            credit_type=credit_type,
-            vintage=vintage,
-            serialization=serialization,
-            supply_kg=amount_kg,
-            buffer_kg=buffer,
-            transaction_id=transaction_id,
-            monitoring_period_start=monitoring_period_start,
-            monitoring_period_end=monitoring_period_end,
-            provenance=canonical_json(provenance_json).decode(),
-            created_at_us=now,
-        )
+    raw.execute(
+        conn,
+        _INSERT_BATCH,
+        {
+            "id": batch.id,
+            "project_id": project_id,
+            "data_set": data_set,
+            "token_address": batch.token_address,
+            "token_id": token_id,
+            "credit_type": credit_type,
+            "vintage": vintage,
+            "serialization": serialization,
+            "supply_kg": amount_kg,
+            "buffer_kg": buffer,
+            "transaction_id": transaction_id,
+            "monitoring_period_start": monitoring_period_start,
+            "monitoring_period_end": monitoring_period_end,
+            "provenance": canonical_json(provenance_json).decode(),
+            "created_at_us": now,
+        },
     )
 
     posting = Posting(locked, now)
@@ -586,7 +638,7 @@ def get_batch_provenance(conn: Connection, credit_id: str) -> dict[str, Any] | N
 # -- friendbot ------------------------------------------------------------------------------------------
 
 
-def ensure_sandbox_project(conn: Connection) -> RowMapping:
+def ensure_sandbox_project(conn: Connection) -> Mapping[str, Any]:
     return ensure_project(
         conn,
         external_key=SANDBOX_KEY,

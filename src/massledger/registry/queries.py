@@ -291,6 +291,18 @@ def batch_totals(conn: Connection, project_id: str) -> list[RowMapping]:
     return list(conn.execute(query).mappings())
 
 
+def batch_holdings_by_kind(conn: Connection, batch_id: str) -> dict[str, int]:
+    """Kilograms of one batch held per account kind (default, subaccount, buffer, retired, cancelled, ...)."""
+    h, a = registry_holdings.c, registry_accounts.c
+    query = (
+        select(a.kind, func.coalesce(func.sum(h.amount_kg), 0))
+        .select_from(registry_holdings.join(registry_accounts, a.address == h.account))
+        .where(h.batch_id == batch_id)
+        .group_by(a.kind)
+    )
+    return {str(kind): int(kg) for kind, kg in conn.execute(query)}
+
+
 def get_batch(conn: Connection, token_address: str, token_id: int) -> RowMapping | None:
     b, p = registry_batches.c, registry_projects.c
     query = (

@@ -91,7 +91,8 @@ registry_batches = Table(
     Column("provenance", Text, nullable=False),  # canonical JSON given by the issuer
     Column("created_at_us", BigInteger, nullable=False),
     UniqueConstraint("token_address", "token_id"),
-    Index("ix_registry_batches_project_vintage", "project_id", "vintage"),
+    # credit_type too: an ex-post issuance sums only the vintage's ex-ante batches (few), not every batch.
+    Index("ix_registry_batches_project_vintage_type", "project_id", "vintage", "credit_type"),
 )
 
 registry_holdings = Table(

@@ -50,6 +50,7 @@ from massledger.traceability.service import (
     author_of,
     check_not_future,
     insert_new_document,
+    mark_methodology_authority,
     participant_ref,
     request_hash,
     state_of,
@@ -178,6 +179,7 @@ class _Append:
     def append_item(self, main: _Stream, item: AnyEvent, prefix: str) -> dict[str, Any]:
         name = item.name
         permissions.check_writable(main.document, self.access_to(main.document), name)
+        permissions.check_methodology_writer(main.document["category"], self.principal, f"{prefix}name")
         changes_access = isinstance(item, ActorEvent) and item.permissions is not None
         if changes_access and not permissions.is_trusted(main.document, self.principal):
             raise Forbidden(
@@ -345,6 +347,7 @@ class _Append:
         """The other half of a bidirectional relation, appended to the related document."""
         stream = self.stream(body["relatedDocument"]["documentId"])
         id_field = f"{prefix}relatedDocument.documentId"
+        permissions.check_methodology_writer(stream.document["category"], self.principal, id_field)
         if not self.writable(stream.document, body["name"]):
             raise Forbidden(
                 f"{id_field}: your organization may not add {body['name']} events to document {stream.id};"
@@ -391,6 +394,9 @@ class _Append:
                     f"{prefix}propagateEvent: your organization may not add {body['name']} events to related"
                     f" document {related_id}"
                 )
+            permissions.check_methodology_writer(
+                stream.document["category"], self.principal, f"{prefix}propagateEvent"
+            )
             self.check_room(stream, f"{prefix}propagateEvent")
             self.check_order(stream, external_us, prefix, "to propagate")
             copy = {
@@ -421,6 +427,9 @@ class _Append:
         target = item.target
         target_field = f"{prefix}target."
         source = main.document
+        permissions.check_methodology_writer(
+            target.category or source["category"], self.principal, f"{target_field}category"
+        )
         unit = target.measurementUnit or source["measurement_unit"]
         if item.name == SPLIT:
             if target.value <= 0:
@@ -484,6 +493,7 @@ class _Append:
             # Where it came from, so `verify` can match the child to the event that made it.
             "origin": {"documentId": main.id, "eventId": event_id, "name": item.name},
         }
+        mark_methodology_authority(creation)
         self.children.append((creation, main.recorded_us))
         return record
 

@@ -11,6 +11,9 @@
   WRITE does not imply READ.
 - A :class:`SystemPrincipal` (a trusted in-process caller such as the methodology engine) reads and writes
   every document of its data set. It is never issued as a token.
+- Documents of category ``Methodology`` (accreditations, definitions, audits, certificates) decide what
+  the methodology engine certifies, so only callers with the ``methodology:run`` scope (or the system)
+  create them or append to them; their creation record carries ``methodologyAuthority: true``.
 
 The rules are pure functions; ``document_participants`` is their projection (one row per participant
 named on the document), updated in the append transaction and recomputed by ``massledger verify``."""
@@ -21,10 +24,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from massledger.auth.scopes import METHODOLOGY_RUN
 from massledger.auth.tokens import Principal
 from massledger.errors import Forbidden, NotFound
 
 READ, WRITE = "READ", "WRITE"
+METHODOLOGY = "Methodology"  # the category of accreditations, definitions, audits and certificates
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,21 @@ def is_owner(document: Mapping[str, Any], principal: Principal) -> bool:
 def is_trusted(document: Mapping[str, Any], principal: Principal) -> bool:
     """Owner or system: every action allowed without looking at the projection."""
     return isinstance(principal, SystemPrincipal) or is_owner(document, principal)
+
+
+def has_methodology_authority(principal: Principal) -> bool:
+    """May write Methodology documents: the system, or a token carrying methodology:run."""
+    return isinstance(principal, SystemPrincipal) or METHODOLOGY_RUN in principal.scopes
+
+
+def check_methodology_writer(category: str | None, principal: Principal, field: str) -> None:
+    """Writing a Methodology document (creating it, or appending to it) needs the methodology:run scope:
+    an integrator must not accredit itself nor forge an audit or a certificate."""
+    if category == METHODOLOGY and not has_methodology_authority(principal):
+        raise Forbidden(
+            f"{field}: documents of category {METHODOLOGY} (accreditations, definitions, audits,"
+            f" certificates) are written only with the {METHODOLOGY_RUN} scope"
+        )
 
 
 def check_visible(

@@ -53,7 +53,8 @@ def _mark_replayed(response: Response, results: list[dict[str, Any]]) -> None:
         response.headers[REPLAYED_HEADER] = "true"
 
 
-def _context(request: Request, principal: Principal) -> service.WriteContext:
+def write_context(request: Request, principal: Principal) -> service.WriteContext:
+    """The write context of a request: the caller, the server clock, the configured limits."""
     settings = request.app.state.settings
     return service.WriteContext(
         principal=principal,
@@ -68,7 +69,7 @@ async def create_document(
     body: DocumentCreate, request: Request, response: Response, principal: Principal = Depends(_write)
 ) -> DocumentCreated:
     result = await request.app.state.database.write(
-        service.create_document, _context(request, principal), body
+        service.create_document, write_context(request, principal), body
     )
     _mark_replayed(response, [result])
     return DocumentCreated(**result)
@@ -85,7 +86,7 @@ async def append_batch(
 ) -> BatchCreated:
     results = await request.app.state.database.write(
         append_events,
-        _context(request, principal),
+        write_context(request, principal),
         body.documentId,
         body.events,
         lambda index: f"events[{index}].",
@@ -112,7 +113,7 @@ async def append_event(
     principal: Principal = Depends(_write),
 ) -> EventCreated:
     results = await request.app.state.database.write(
-        append_events, _context(request, principal), documentId, [body], lambda _index: ""
+        append_events, write_context(request, principal), documentId, [body], lambda _index: ""
     )
     _mark_replayed(response, results)
     return EventCreated(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -86,6 +86,7 @@ def address_ref(
 
 def create_document(conn: Connection, ctx: WriteContext, data: DocumentCreate) -> dict[str, Any]:
     principal = ctx.principal
+    permissions.check_methodology_writer(data.category, principal, "category")
     document_id = new_uuid()
     response: dict[str, Any] = {"id": document_id}
     if data.deduplicationId is not None:
@@ -123,8 +124,17 @@ def create_document(conn: Connection, ctx: WriteContext, data: DocumentCreate) -
         "currentValue": "0",
         "createdAt": us_to_iso(ctx.now_us),
     }
+    mark_methodology_authority(creation)
     insert_new_document(conn, creation, principal, ctx.now_us)
     return response
+
+
+def mark_methodology_authority(creation: dict[str, Any]) -> None:
+    """A Methodology document records, in its hashed creation record, that it was written with the
+    authority to decide eligibility (the writer was checked by ``check_methodology_writer``); the
+    methodology engine trusts only documents that carry it."""
+    if creation["category"] == permissions.METHODOLOGY:
+        creation["methodologyAuthority"] = True
 
 
 def insert_new_document(conn: Connection, creation: dict[str, Any], principal: Principal, now: int) -> str:
@@ -223,6 +233,33 @@ def load_view(conn: Connection, document: Mapping[str, Any]) -> dict[str, Any]:
     people = {key: value[1] for key, value in participants.load_participants(conn, participant_ids).items()}
     places = {key: value[1] for key, value in participants.load_addresses(conn, address_ids).items()}
     return render_document(document, creation, event_bodies, people, places)
+
+
+def render_views(
+    conn: Connection,
+    documents: Sequence[Mapping[str, Any]],
+    event_bodies: Mapping[str, Sequence[dict[str, Any]]],
+) -> dict[str, dict[str, Any]]:
+    """The ``GET /documents/{id}`` views of several documents whose (parsed) event bodies are given, with
+    the participants and addresses of all of them read in two queries: document id → view."""
+    creations = {document["id"]: orjson.loads(document["body"]) for document in documents}
+    participant_ids: set[str] = set()
+    address_ids: set[str] = set()
+    for document_id, creation in creations.items():
+        participant_ids.update((creation["participantId"], creation["author"]["participantId"]))
+        address_ids.add(creation["addressId"])
+        for body in event_bodies.get(document_id, ()):
+            participant_ids.update(filter(None, (body.get("participantId"), body["author"]["participantId"])))
+            if body.get("addressId"):
+                address_ids.add(body["addressId"])
+    people = {key: value[1] for key, value in participants.load_participants(conn, participant_ids).items()}
+    places = {key: value[1] for key, value in participants.load_addresses(conn, address_ids).items()}
+    return {
+        document["id"]: render_document(
+            document, creations[document["id"]], list(event_bodies.get(document["id"], ())), people, places
+        )
+        for document in documents
+    }
 
 
 def require_document(conn: Connection, document_id: str) -> Mapping[str, Any]:

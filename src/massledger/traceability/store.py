@@ -6,6 +6,7 @@ deduplicationId) go through :mod:`massledger.db.raw`; the rest uses SQLAlchemy C
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import orjson
@@ -95,6 +96,13 @@ def _document(row: tuple[Any, ...] | None) -> dict[str, Any] | None:
     return document
 
 
+def document_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A documents row (the columns of DOCUMENT_COLUMNS, in order) as the dict the service uses."""
+    document = _document(row)
+    assert document is not None
+    return document
+
+
 def insert_document(conn: Connection, values: dict[str, Any]) -> None:
     raw.execute(conn, _INSERT_DOCUMENT, values)
 
@@ -105,20 +113,26 @@ def get_document(conn: Connection, document_id: str, *, lock: bool = False) -> d
     return _document(raw.fetch_one(conn, statement, {"id": document_id}))
 
 
+@cache
+def _documents_sql(count: int, lock: bool) -> raw.Sql:
+    placeholders = ", ".join(f":id{i}" for i in range(count))
+    return raw.Sql(
+        f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE id IN ({placeholders})"
+        f" AND data_set = :data_set ORDER BY id{' FOR UPDATE' if lock else ''}"
+    )
+
+
 def get_documents(
     conn: Connection, document_ids: Sequence[str], data_set: str, *, lock: bool = False
 ) -> dict[str, dict[str, Any]]:
     """Several documents of one data set; with ``lock`` on PostgreSQL their rows are locked in ascending
     id order (the ORDER BY runs before FOR UPDATE), so requests touching the same documents never
     deadlock on each other."""
-    query = (
-        select(*(documents.c[name] for name in DOCUMENT_COLUMNS))
-        .where(documents.c.id.in_(sorted(set(document_ids))), documents.c.data_set == data_set)
-        .order_by(documents.c.id)
-    )
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    found = (_document(tuple(row)) for row in conn.execute(query))
+    ids = sorted(set(document_ids))
+    params: dict[str, Any] = {f"id{i}": document_id for i, document_id in enumerate(ids)}
+    params["data_set"] = data_set
+    statement = _documents_sql(len(ids), lock and conn.dialect.name == "postgresql")
+    found = (_document(row) for row in raw.fetch_all(conn, statement, params))
     return {document["id"]: document for document in found if document is not None}
 
 
@@ -162,6 +176,31 @@ def get_events(conn: Connection, document_id: str) -> list[dict[str, Any]]:
     return [{"seq": seq, "id": event_id, "body": body, "hash": hash_} for seq, event_id, body, hash_ in rows]
 
 
+def get_events_of(conn: Connection, document_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The events of several documents in one query: document id → rows (seq, id, external_created_at_us,
+    body, hash) in order."""
+    found: dict[str, list[dict[str, Any]]] = {document_id: [] for document_id in document_ids}
+    if not found:
+        return found
+    e = events.c
+    query = (
+        select(e.document_id, e.seq, e.id, e.external_created_at_us, e.body, e.hash)
+        .where(e.document_id.in_(list(found)))
+        .order_by(e.document_id, e.seq)
+    )
+    for row in conn.execute(query):
+        found[row.document_id].append(
+            {
+                "seq": row.seq,
+                "id": row.id,
+                "external_created_at_us": row.external_created_at_us,
+                "body": row.body,
+                "hash": row.hash,
+            }
+        )
+    return found
+
+
 def claim_deduplication(
     conn: Connection, client_id: str, deduplication_id: str, kind: str, request_hash: str, response: Any
 ) -> dict[str, Any] | None:
@@ -197,15 +236,25 @@ def claim_deduplication(
 # -- ACTOR projection and tags -----------------------------------------------------------------------------
 
 
+@cache
+def _access_sql(count: int) -> raw.Sql:
+    placeholders = ", ".join(f":id{i}" for i in range(count))
+    return raw.Sql(
+        "SELECT document_id, permissions FROM document_participants"
+        f" WHERE document_id IN ({placeholders}) AND participant_id = :participant_id"
+    )
+
+
 def get_access_rows(
     conn: Connection, document_ids: Sequence[str], participant_id: str
 ) -> dict[str, str | None]:
     """document id → the participant's stored permission list (JSON text or None) where it has a row."""
-    query = select(document_participants.c.document_id, document_participants.c.permissions).where(
-        document_participants.c.document_id.in_(list(document_ids)),
-        document_participants.c.participant_id == participant_id,
-    )
-    return {row.document_id: row.permissions for row in conn.execute(query)}
+    if not document_ids:
+        return {}
+    params: dict[str, Any] = {f"id{i}": document_id for i, document_id in enumerate(document_ids)}
+    params["participant_id"] = participant_id
+    rows = raw.fetch_all(conn, _access_sql(len(document_ids)), params)
+    return {document_id: permissions for document_id, permissions in rows}
 
 
 def get_participant_rows(conn: Connection, document_ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from massledger.db.metadata import metadata
@@ -77,6 +78,8 @@ documents = Table(
     # GET /public/documents: publicly searchable documents in (createdAt, id) order.
     Index("ix_documents_public_search", "is_publicly_searchable", "is_public", "created_at_us", "id"),
     Index("ix_documents_data_set_participant", "data_set", "participant_id"),
+    # The methodology engine's lookups: accreditations of given participants, a methodology's Definition.
+    Index("ix_documents_data_set_category_type", "data_set", "category", "type", "participant_id"),
 )
 
 # Projection of ACTOR events: one row per participant named on a document (as the ACTOR's participant or
@@ -117,6 +120,14 @@ events = Table(
     Column("body", Text, nullable=False),  # canonical JSON, the bytes that are hashed
     Column("hash", String(64), nullable=False),
     PrimaryKeyConstraint("document_id", "seq"),
+    # The duplicate check of a MassID audit: MassIDs with a Pick-up at the same instant. Partial, so other
+    # events (the bulk of the appends) do not maintain it.
+    Index(
+        "ix_events_pick_up_at",
+        "external_created_at_us",
+        postgresql_where=text("name = 'Pick-up'"),
+        sqlite_where=text("name = 'Pick-up'"),
+    ),
 )
 
 # Idempotency records, per client: the original response is replayed for the same request.

@@ -39,7 +39,7 @@ def audit(name: str, methodology: Methodology, result: Outcome | None, cancelled
     return request.view()
 
 
-def certificate(name: str, type_: str, cancelled: bool = False) -> dict:
+def certificate(name: str, type_: str, cancelled: bool = False, audit_name: str | None = None) -> dict:
     events = [b.event("CANCEL", "2025-06-21T00:00:00Z")] if cancelled else []
     request = b.DocumentRequest(
         b.doc_id(name),
@@ -54,7 +54,10 @@ def certificate(name: str, type_: str, cancelled: bool = False) -> dict:
         },
         events,
     )
-    return request.view()
+    view = request.view()
+    if audit_name is not None:  # the service creates the certificate as a child of its audit
+        view["parentDocumentId"] = b.doc_id(audit_name)
+    return view
 
 
 def _run(rule: object, **graph: object) -> tuple[str, str]:
@@ -122,3 +125,14 @@ def test_the_current_audit_is_not_a_conflict_with_itself() -> None:
 
 def test_audits_of_the_other_methodology_do_not_conflict() -> None:
     assert _run(RECYCLING_RULE, audits=[audit("carbon", BOLD_CARBON, Outcome.PASSED)]) == FREE
+
+
+def test_cancelling_the_certificate_of_a_passed_audit_frees_the_mass_id() -> None:
+    passed = audit("passed", BOLD_RECYCLING, Outcome.PASSED)
+    cancelled = certificate("rid", "RecycledID", cancelled=True, audit_name="passed")
+    assert _run(RECYCLING_RULE, audits=[passed], certificates=[cancelled]) == FREE
+    live = certificate("rid", "RecycledID", audit_name="passed")
+    assert _run(RECYCLING_RULE, audits=[passed], certificates=[live])[0] == "FAILED"
+    # A cancelled certificate of the other type releases nothing.
+    gas = certificate("gid", "GasID", cancelled=True, audit_name="passed")
+    assert _run(RECYCLING_RULE, audits=[passed], certificates=[gas])[0] == "FAILED"

@@ -2,7 +2,8 @@
 
 A MassID yields at most one certificate per methodology: the rule fails when a non-cancelled
 certificate of the methodology's type is linked to the MassID, or when another non-cancelled audit of
-the same methodology passed or is still running. Cancelling a certificate frees the MassID."""
+the same methodology passed or is still running. Cancelling a certificate frees the MassID: the passed
+audit whose certificate (its child) was cancelled no longer counts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ def certificate_uniqueness_rule(slug: str, methodology_slug: str, certificate_ty
             for doc in graph.certificates
             if doc.type == certificate_type and not doc.is_cancelled
         ]
+        released = {
+            doc.parent_document_id
+            for doc in graph.certificates
+            if doc.type == certificate_type and doc.is_cancelled and doc.parent_document_id
+        }
         passed_audits: list[str] = []
         running_audits: list[str] = []
         for audit in graph.audits:
@@ -28,7 +34,7 @@ def certificate_uniqueness_rule(slug: str, methodology_slug: str, certificate_ty
             if audit_methodology(audit) != methodology_slug:
                 continue
             result = audit_result(audit)
-            if result == Outcome.PASSED:
+            if result == Outcome.PASSED and audit.id not in released:
                 passed_audits.append(audit.id or "?")
             elif result is None:
                 running_audits.append(audit.id or "?")
