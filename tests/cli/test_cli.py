@@ -19,6 +19,7 @@ import typer
 from massledger.cli.main import app
 from massledger.db.engine import Database
 from tests.conftest import Api, Factory, LiveServer, cli, server_env
+from tests.methodology.world import make_world
 from tests.traceability.helpers import document_body, event_body
 
 # Commands without --json, and why.
@@ -74,6 +75,12 @@ def test_json_output_and_error_exits_of_every_command(
     writer = json.loads(cli(["clients", "create", "--org", organization, "--json"], env).stdout)
     doomed = json.loads(cli(["clients", "create", "--org", organization, "--json"], env).stdout)
     spare = json.loads(cli(["clients", "create", "--org", organization, "--json"], env).stdout)
+    world = make_world(live, factory)
+    operator = {
+        "MASSLEDGER_URL": live_server.url,
+        "MASSLEDGER_CLIENT_ID": world.operator.creds.client_id,
+        "MASSLEDGER_CLIENT_SECRET": world.operator.creds.client_secret,
+    }
     project = json.loads(
         cli(
             ["projects", "create", "--name", "Site", "--country", "BR", "--methodology", "M", "--json"], env
@@ -160,6 +167,12 @@ def test_json_output_and_error_exits_of_every_command(
             check=lambda o: o["amount"] == 5,
         ),
         Case(["import", str(good), "--json"], env=api, check=lambda o: o["documents"]["created"] == 1),
+        Case(["methodologies", "--json"], check=lambda o: len(o["methodologies"]) == 2),
+        Case(
+            ["audit", world.mass_id, "--methodology", "bold-recycling", "--json"],
+            env=operator,
+            check=lambda o: o["result"] == "PASSED" and o["credits"]["amount"] == 3.12,
+        ),
         # Errors: nothing on stdout (or the one JSON report), a message on stderr, exit 1 or 2.
         Case(["serve", "--port", "not-a-port"], code=2),
         Case(["migrate"], code=2, env={"MASSLEDGER_DATABASE_URL": "mysql://db/massledger"}),
@@ -185,6 +198,10 @@ def test_json_output_and_error_exits_of_every_command(
             code=1,
         ),
         Case(["export", "--data-set", "LIVE"], code=2),
+        Case(["methodologies", "--bogus"], code=2),
+        Case(["audit", unknown, "--methodology", "bold-carbon", "--json"], code=2, env=operator),
+        Case(["audit", world.mass_id, "--methodology", "bold-nothing"], code=2, env=operator),
+        Case(["audit", world.mass_id, "--methodology", "bold-carbon"], code=1, env=api),  # no methodology:run
         Case(["export", "--json"], code=2),
         Case(["export", "--document", unknown, "--data-set", "TEST"], code=2),
         Case(["export", "--document", unknown, "--out", out], code=1),

@@ -37,9 +37,9 @@ def test_audit_from_the_shell(live_server: LiveServer, live: httpx.Client, facto
     assert audit["result"] == "PASSED" and audit["credits"]["amount"] == 3.12
     assert audit["auditedAt"] and audit["documentId"] == world.mass_id
 
-    # Audited already: the audit is stored, FAILED, exit code 3; the table shows which rule failed.
+    # Audited already: the audit is stored, FAILED, exit code 1; the table shows which rule failed.
     again = cli(["audit", world.mass_id, "-m", "bold-recycling"], env, check=False)
-    assert again.returncode == 3, again.stderr
+    assert again.returncode == 1, again.stderr
     assert "FAILED" in again.stdout and "no-conflicting-recycled-id-or-credit" in again.stdout
 
     unknown = cli(["audit", world.mass_id, "-m", "bold-nothing"], env, check=False)

@@ -3,8 +3,8 @@
 `methodologies` lists what this installation runs (no server needed). `audit` is an API client: it asks a
 running server to audit a MassID, with the client credentials of a methodology operator (scope
 ``methodology:run``) given by flags or by MASSLEDGER_URL, MASSLEDGER_CLIENT_ID, MASSLEDGER_CLIENT_SECRET,
-so the audit is recorded as that client's like any API call. Exit codes of `audit`: 0 PASSED, 3 the audit
-was stored but did not pass, 2 bad input (unknown methodology or document, invalid request), 1 any other
+so the audit is recorded as that client's like any API call. Exit codes of `audit`: 0 PASSED, 1 the audit
+was stored but did not pass (the result is still printed, as JSON with --json), 2 bad input (unknown methodology or document, invalid request), 1 any other
 failure (credentials, permissions, connection)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from massledger.cli.common import JsonOption, console, fail, print_json
 from massledger.client import Client, MassledgerError, NotFound, ValidationError
 from massledger.methodology.service import list_methodologies
 
-NOT_PASSED = 3
+NOT_PASSED = 1  # the command's documented codes are 0 / 1 / 2: not passing is a failure
 
 
 def methodologies_command(json_output: bool = JsonOption) -> None:
