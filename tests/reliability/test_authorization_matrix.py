@@ -25,6 +25,7 @@ from massledger.ids import nanoid
 from massledger.settings import Settings
 from tests.attachments.helpers import declare, local, upload
 from tests.conftest import Api, Credentials, Factory, fetch_token
+from tests.registry.helpers import Member, retire_body
 from tests.traceability.helpers import document_body, event_body
 
 
@@ -395,3 +396,25 @@ def test_the_matrix_walks_exactly_the_documented_operations(tmp_path: Path) -> N
 def test_malformed_authorization_headers(app_client: TestClient, header: str) -> None:
     response = app_client.get("/documents/x", headers={"Authorization": header})
     assert response.status_code == 401
+
+
+def test_ids_of_another_organization_are_not_found_under_ones_own_path(
+    app_client: TestClient, factory: Factory
+) -> None:
+    """The organization in the path is the caller's, but the transaction or retirement named is another
+    organization's: 404, as if it did not exist; another organization's credit cannot be moved."""
+    alice = Member(app_client, factory, factory.organization("Alice"))
+    bob = Member(app_client, factory, factory.organization("Bob"))
+    credit = alice.friendbot_credit()
+    retired = alice.act("retire", **retire_body(credit, 1)).json()
+    for path in (
+        f"/organizations/{bob.org}/transactions/{retired['id']}",
+        f"/organizations/{bob.org}/retirements/{retired['retirementId']}/pdf",
+    ):
+        response = bob.get(path)
+        assert response.status_code == 404, (path, response.text)
+        assert alice.org not in response.text and "Alice" not in response.text  # only the id sent is echoed
+    transfer = bob.act("transfer", creditId=credit, amount=1, toOrganizationId=factory.organization("Carol"))
+    # Bob holds none of it, and is told no more than that (not what Alice holds).
+    assert transfer.status_code == 400 and "available 0 t" in transfer.json()["message"], transfer.text
+    assert alice.holding(credit) == 99
