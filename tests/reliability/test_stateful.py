@@ -11,14 +11,16 @@ runs many more."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from typing import Any
 
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import FlakyStrategyDefinition
 from hypothesis.stateful import Bundle, initialize
 from schemathesis import Case, GenerationMode
 from schemathesis.core.transport import Response
@@ -63,6 +65,7 @@ def test_stateful_fuzz_follows_the_links(settings: Settings, factory: Factory) -
     followed: Counter[str] = Counter()  # transition id -> successful calls made by following it
     chain: dict[str, int] = {}  # case id -> length of the chain of successful calls ending with it
     calls: Counter[str] = Counter()  # "operation status" -> calls (shown when an assertion fails)
+    failures: list[str] = []  # every failed check, even if Hypothesis cannot replay it afterwards
 
     def entry(path: str, method: str, prepare: Any = None, **fixed: Any) -> Any:
         """A first call of every scenario, so that every scenario has answers to follow links from."""
@@ -131,23 +134,33 @@ def test_stateful_fuzz_follows_the_links(settings: Settings, factory: Factory) -
         def validate_response(self, response: Response, case: Case, **kwargs: Any) -> None:
             # No 5xx, documented status codes, content types, headers and schemas (a 400 for schema-valid
             # input that breaks a business rule is correct, see NOT_APPLICABLE).
-            case.validate_response(
-                response,
-                excluded_checks=NOT_APPLICABLE,
-                transport_kwargs=kwargs or None,
-                recorder=self.recorder,
-            )
+            try:
+                case.validate_response(
+                    response,
+                    excluded_checks=NOT_APPLICABLE,
+                    transport_kwargs=kwargs or None,
+                    recorder=self.recorder,
+                )
+            except Exception as exc:
+                failures.append(f"{case.operation.label}: {exc}")
+                raise
 
-    Workflows.run(
-        settings=hypothesis_settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=10,
-            deadline=None,
-            derandomize=True,  # the same scenarios on every run: CI is reproducible
-            database=None,
-            suppress_health_check=list(HealthCheck),
+    # The server's state moves under Hypothesis (a body that created a document once is a 409 duplicate later,
+    # so a rule's bundle stays empty and a known prefix draws differently): schemathesis' own engine ends its
+    # stateful phase there too. The checks that ran before are in `failures`.
+    with contextlib.suppress(FlakyStrategyDefinition):
+        Workflows.run(
+            settings=hypothesis_settings(
+                max_examples=EXAMPLES,
+                stateful_step_count=10,
+                phases=[Phase.generate],  # as schemathesis runs it: replays meet a server that moved on
+                deadline=None,
+                derandomize=True,  # the same scenarios on every run: CI is reproducible
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
         )
-    )
+    assert failures == [], failures
 
     # The links were followed: values from one answer made the next call succeed, several steps deep.
     summary = f"followed: {followed}\ncalls: {calls}"
