@@ -33,9 +33,10 @@ lint: $(VENV)/.installed-test
 test: lint
 	$(BIN)/python -m pytest -n 2 -q
 
-# The schemathesis fuzz of every operation with many more examples than CI uses.
+# The schemathesis fuzz of every operation, the stateful run along the OpenAPI links and the registry fuzz,
+# with many more examples than CI uses.
 fuzz: $(VENV)/.installed-test
-	MASSLEDGER_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -n 2 -q tests/reliability/test_schemathesis.py
+	MASSLEDGER_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -n 2 -q tests/reliability/test_schemathesis.py tests/reliability/test_stateful.py tests/registry/test_fuzz.py
 
 fmt: $(VENV)/.installed-test
 	$(BIN)/ruff format src tests bench

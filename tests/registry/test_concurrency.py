@@ -1,6 +1,7 @@
-"""200 concurrent 1-tonne retirements and transfers against one 100-tonne holding, over real HTTP against
-`massledger serve` (PostgreSQL row locks; SQLite's single writer): exactly 100 succeed, the others get a
-400 saying why, nothing deadlocks, and every invariant holds."""
+"""Races over real HTTP against `massledger serve` (PostgreSQL row locks; SQLite's single writer): 200
+concurrent 1-tonne retirements and transfers against one 100-tonne holding (exactly 100 succeed, the others
+get a 400 saying why), 20 concurrent retries of one Idempotency-Key (one transaction), concurrent issuances
+(distinct batches). Nothing deadlocks and every invariant holds."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 
 from massledger.registry import ledger
 from tests.conftest import Factory
-from tests.registry.helpers import Member, assert_invariants, retire_body
+from tests.registry.helpers import ADMIN_SCOPES, Member, assert_invariants, retire_body
 
 
 def test_two_hundred_concurrent_spends_of_a_hundred_tonnes(live: httpx.Client, factory: Factory) -> None:
@@ -49,4 +50,52 @@ def test_two_hundred_concurrent_spends_of_a_hundred_tonnes(live: httpx.Client, f
     assert received + retired == 100 and received == sum(1 for tx in accepted if tx["action"] == "transfer")
     listed = spenders[0].get(f"/organizations/{owner}/retirements", params={"limit": 100}).json()
     assert listed["pagination"]["total"] == retired
+    assert_invariants(factory.database)
+
+
+def test_twenty_concurrent_retries_with_one_idempotency_key_move_once(
+    live: httpx.Client, factory: Factory
+) -> None:
+    """A client retrying one transfer from many connections at once (same Idempotency-Key, same body):
+    one transaction, every answer is that transaction, the credits move once."""
+    sender, receiver = Member(live, factory), Member(live, factory)
+    credit = sender.friendbot_credit()
+    body = {"creditId": credit, "amount": 7, "toOrganizationId": receiver.org}
+
+    def retry(_index: int) -> httpx.Response:
+        return sender.act("transfer", headers={"Idempotency-Key": "order-42"}, **body)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(retry, range(20)))
+    assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert sum(r.headers.get("idempotent-replayed") == "true" for r in responses) == 19
+    assert sender.holding(credit) == 93 and receiver.holding(credit) == 7
+    assert_invariants(factory.database)
+
+
+def test_concurrent_issuances_and_friendbots_get_distinct_batches(
+    live: httpx.Client, factory: Factory
+) -> None:
+    """Issuing is serialised per project: concurrent issuances of one project vintage and concurrent friendbot
+    gifts (all from the sandbox project) each make their own batch, with their own serialization."""
+    admin = Member(live, factory, scope_list=ADMIN_SCOPES)
+    project = admin.post(
+        "/registry/projects",
+        json={"fullName": "Hot project", "countryCode": "BR", "methodology": "BOLD Carbon"},
+    ).json()["id"]
+
+    def issue(index: int) -> httpx.Response:
+        if index % 2:
+            return admin.get(f"/organizations/{admin.org}/friendbot")
+        body = {"projectId": project, "vintage": 2024, "amount": 5, "toOrganizationId": admin.org}
+        return admin.post("/registry/issuances", json=body)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(issue, range(20)))
+    assert sorted(r.status_code for r in responses) == [200] * 10 + [201] * 10, [r.text for r in responses]
+    serializations = [r.json()["serialization"] for r in responses]
+    assert len(set(serializations)) == 20
+    credits = admin.inventory()["credits"]
+    assert sorted(c["amount"] for c in credits) == [5] * 10 + [100] * 10
     assert_invariants(factory.database)

@@ -3,9 +3,9 @@
 `methodologies` lists what this installation runs (no server needed). `audit` is an API client: it asks a
 running server to audit a MassID, with the client credentials of a methodology operator (scope
 ``methodology:run``) given by flags or by MASSLEDGER_URL, MASSLEDGER_CLIENT_ID, MASSLEDGER_CLIENT_SECRET,
-so the audit is recorded as that client's like any API call. Exit codes of `audit`: 0 PASSED, 1 the audit
-was stored but did not pass (the result is still printed, as JSON with --json), 2 bad input (unknown methodology or document, invalid request), 1 any other
-failure (credentials, permissions, connection)."""
+so the audit is recorded as that client's like any API call. Exit codes of `audit`: 0 PASSED; 1 the audit
+was stored but did not pass (the result is still printed, as JSON with --json), or any other failure
+(credentials, permissions, connection); 2 bad input (unknown methodology or document, invalid request)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ async def api_version(
         default=None,
         alias="x-icr-api-version",
         description=f"API version; absent = latest. Supported: {API_VERSION}",
+        json_schema_extra={"enum": [API_VERSION]},
     ),
 ) -> None:
     """One check for every registry route: absent or 2023-06-16, anything else is a 400."""

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 from massledger.organizations.schemas import Organization
+from massledger.registry.ledger import KG_PER_TONNE, MAX_KG
 
 API_VERSION = "2023-06-16"
 Action = Literal["transfer", "retire", "transfer_retire", "cancel"]
@@ -32,8 +33,16 @@ def _vintage(value: Any) -> Any:
     return value
 
 
-# Tonnes at the API; the ledger checks "> 0" and "at most 3 decimals" and says which rule failed.
-Tonnes = Annotated[float | int, BeforeValidator(_json_number), Field(allow_inf_nan=False)]
+# Tonnes at the API; the ledger checks "> 0", "at most 3 decimals" and the maximum and says which rule failed
+# (the bounds are in the OpenAPI so that clients know them; the check stays the ledger's).
+Tonnes = Annotated[
+    float | int,
+    BeforeValidator(_json_number),
+    Field(
+        allow_inf_nan=False,
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": MAX_KG // KG_PER_TONNE},
+    ),
+]
 Vintage = Annotated[int, BeforeValidator(_vintage), Field(ge=1000, le=9999)]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]

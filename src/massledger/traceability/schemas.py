@@ -18,6 +18,7 @@ from pydantic import (
     JsonValue,
     Strict,
     Tag,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -58,6 +59,15 @@ Mass = Annotated[
     Decimal,
     BeforeValidator(_json_number),
     Field(ge=0, max_digits=24, decimal_places=6, allow_inf_nan=False),
+    # A JSON number only (a Decimal would be documented as "number or string", and strings are refused).
+    WithJsonSchema(
+        {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMaximum": 10**18,
+            "description": "At most 6 decimal places",
+        }
+    ),
 ]
 Coordinate = Annotated[float, BeforeValidator(_json_number), Field(allow_inf_nan=False)]
 StrictBool = Annotated[bool, Strict()]
@@ -129,13 +139,18 @@ class _HasParticipantAndAddress(_Input):
         return self
 
 
+def _present(name: str) -> dict[str, Any]:
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
 class DocumentCreate(_HasParticipantAndAddress):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
             "allOf": [
-                {"oneOf": [{"required": ["participant"]}, {"required": ["participantId"]}]},
-                {"oneOf": [{"required": ["address"]}, {"required": ["addressId"]}]},
+                # Exactly one of the two, and not null (null counts as absent).
+                {"oneOf": [_present("participant"), _present("participantId")]},
+                {"oneOf": [_present("address"), _present("addressId")]},
             ]
         },
     )
