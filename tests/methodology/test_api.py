@@ -169,21 +169,70 @@ def test_a_second_audit_fails_certificate_uniqueness_and_mints_nothing(
     assert_consistent(db)
 
 
-def test_a_cancelled_certificate_frees_the_mass_id(
+def inventory_action(api: Api, action: str, **body: Any) -> httpx.Response:
+    return api.post(f"/organizations/{api.creds.organization_id}/inventory/action/{action}", json=body)
+
+
+def cancel_certificate(api: Api, done: dict[str, Any]) -> None:
+    cancel = {"name": "CANCEL", "externalCreatedAt": done["auditedAt"], "isPublic": True}
+    response = api.post(f"/documents/{done['certificateDocumentId']}/events", json=cancel)
+    assert response.status_code == 201, response.text
+
+
+def test_a_cancelled_certificate_frees_the_mass_id_once_its_credits_are_cancelled(
     app_client: TestClient, factory: Factory, db: Database
 ) -> None:
     world = make_world(app_client, factory)
     first = passed(world.operator, "bold-recycling", world.mass_id)
-    cancel = {"name": "CANCEL", "externalCreatedAt": first["auditedAt"], "isPublic": True}
-    response = world.operator.post(f"/documents/{first['certificateDocumentId']}/events", json=cancel)
-    assert response.status_code == 201, response.text
+    credit_id = first["credits"]["creditId"]
+    cancel_certificate(world.operator, first)
+    # The certificate is cancelled but its 3.12 t are still held: certifying again would credit the same
+    # mass twice, so the MassID stays counted until the registry cancels them too.
+    blocked = audit(world.operator, "bold-recycling", world.mass_id).json()
+    assert blocked["result"] == "FAILED" and blocked["credits"] is None
+    conflict = blocked["rules"][1]
+    assert conflict["result"] == "FAILED"
+    assert conflict["details"]["cancelledCertificatesWithCredits"] == [first["certificateDocumentId"]]
+    assert (
+        f"cancelled RecycledID {first['certificateDocumentId']}, whose credits are not all cancelled"
+        f" (3.12 t still held or retired)" in conflict["message"]
+    )
+    assert count(db, registry_batches) == 1
+    # Cancelling part of them is not enough.
+    assert inventory_action(world.operator, "cancel", creditId=credit_id, amount=3).status_code == 200
+    assert audit(world.operator, "bold-recycling", world.mass_id).json()["result"] == "FAILED"
+    assert inventory_action(world.operator, "cancel", creditId=credit_id, amount=0.12).status_code == 200
     second = passed(world.operator, "bold-recycling", world.mass_id)
     assert second["certificateDocumentId"] != first["certificateDocumentId"]
-    assert second["credits"]["creditId"] != first["credits"]["creditId"]
+    assert second["credits"]["creditId"] != credit_id
     assert second["credits"]["amount"] == 3.12
     assert count(db, registry_batches) == 2
     # The new certificate blocks a third audit again.
     assert audit(world.operator, "bold-recycling", world.mass_id).json()["result"] == "FAILED"
+    assert_consistent(db)
+
+
+def test_a_cancelled_certificate_whose_credits_were_retired_never_frees_the_mass_id(
+    app_client: TestClient, factory: Factory, db: Database
+) -> None:
+    world = make_world(app_client, factory)
+    first = passed(world.operator, "bold-carbon", world.mass_id)
+    retired = inventory_action(
+        world.operator,
+        "retire",
+        creditId=first["credits"]["creditId"],
+        amount=1,
+        retirementData={"beneficiaryName": "Buyer", "reason": "Offsetting"},
+    )
+    assert retired.status_code == 200, retired.text
+    rest = round(first["credits"]["amount"] - 1, 3)
+    cancelled = inventory_action(world.operator, "cancel", creditId=first["credits"]["creditId"], amount=rest)
+    assert cancelled.status_code == 200, cancelled.text
+    cancel_certificate(world.operator, first)
+    again = audit(world.operator, "bold-carbon", world.mass_id).json()
+    assert again["result"] == "FAILED"
+    assert "(1 t still held or retired)" in again["rules"][1]["message"]
+    assert count(db, registry_batches) == 1
     assert_consistent(db)
 
 

@@ -82,3 +82,7 @@ TRUCK = "Truck"
 OTHERS = "Others"
 OTHERS_IF_ORGANIC = "Others (if organic)"
 EXEMPTION_JUSTIFICATION = "Exemption Justification"
+
+# The certificate event that records the credits minted from it, and its attribute naming the credit.
+CREDITS_ISSUED = "Credits Issued"
+CREDIT_ID = "Credit Id"

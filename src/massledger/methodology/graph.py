@@ -398,6 +398,9 @@ class DocumentGraph:
     - ``certificates``: RecycledID and GasID documents whose parent is one of ``audits`` or that a
       RELATED event links to the MassID.
     - ``duplicate_candidates``: other MassIDs that may record the same mass; the uniqueness rule decides.
+    - ``outstanding_credits``: for each cancelled certificate, the kilograms of the credits minted from it
+      that were not cancelled in the registry (held, in a buffer or retired). A cancelled certificate frees
+      the MassID only when this is 0, so the same mass is never credited twice.
     """
 
     mass_id: Document
@@ -408,6 +411,7 @@ class DocumentGraph:
     current_audit_id: str | None = None
     certificates: tuple[Document, ...] = ()
     duplicate_candidates: tuple[Document, ...] = field(default=())
+    outstanding_credits: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -425,6 +429,7 @@ class DocumentGraph:
         current_audit_id: str | None = None,
         certificates: Iterable[Document | Mapping[str, Any]] = (),
         duplicate_candidates: Iterable[Document | Mapping[str, Any]] = (),
+        outstanding_credits: Mapping[str, int] | None = None,
     ) -> DocumentGraph:
         """Build a graph from ``GET /documents/{id}`` bodies (or already parsed documents)."""
         return cls(
@@ -436,6 +441,7 @@ class DocumentGraph:
             current_audit_id=current_audit_id,
             certificates=tuple(map(_as_document, certificates)),
             duplicate_candidates=tuple(map(_as_document, duplicate_candidates)),
+            outstanding_credits=dict(outstanding_credits or {}),
         )
 
     @cached_property

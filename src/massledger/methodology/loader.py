@@ -34,6 +34,8 @@ from massledger.db import raw
 from massledger.methodology import constants as c
 from massledger.methodology.graph import Document, DocumentGraph
 from massledger.methodology.methodologies import Methodology
+from massledger.registry import accounts, queries
+from massledger.registry.serials import parse_credit_id
 from massledger.traceability import store
 from massledger.traceability.schemas import RELATION_EVENT_NAMES
 from massledger.traceability.service import render_views
@@ -213,6 +215,25 @@ def _pick_definition(candidates: list[dict[str, Any]]) -> str | None:
     return str(max(live, key=lambda d: (d["created_at_us"], d["id"]))["id"])
 
 
+def _outstanding_credits(conn: Connection, certificates: Sequence[Document]) -> dict[str, int]:
+    """Kilograms not cancelled of the credits minted from each cancelled certificate (usually none: the
+    query runs only when a certificate was cancelled)."""
+    outstanding: dict[str, int] = {}
+    for certificate in certificates:
+        if not certificate.is_cancelled or certificate.id is None:
+            continue
+        kg = 0
+        for event in certificate.events_named(c.CREDITS_ISSUED):
+            token = parse_credit_id(str(event.value_of(c.CREDIT_ID) or ""))
+            batch = None if token is None else queries.get_batch(conn, token[2], token[1])
+            if batch is None:
+                continue
+            held = queries.batch_holdings_by_kind(conn, str(batch["id"]))
+            kg += sum(amount for kind, amount in held.items() if kind != accounts.CANCELLED)
+        outstanding[certificate.id] = kg
+    return outstanding
+
+
 def load_graph(
     conn: Connection, mass: Mapping[str, Any], methodology: Methodology, now: datetime
 ) -> LoadedGraph:
@@ -259,5 +280,6 @@ def load_graph(
         audits=of(AUDIT),
         certificates=of(CERTIFICATE),
         duplicate_candidates=of(DUPLICATE),
+        outstanding_credits=_outstanding_credits(conn, of(CERTIFICATE)),
     )
     return LoadedGraph(graph, views[mass["id"]], definition_id)

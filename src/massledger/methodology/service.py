@@ -46,7 +46,7 @@ from massledger.traceability.append import append_events
 from massledger.traceability.schemas import EventIn
 from massledger.traceability.service import WriteContext, access_of
 
-CREDITS_ISSUED = "Credits Issued"
+CREDITS_ISSUED = c.CREDITS_ISSUED
 REWARDS_DISTRIBUTION = "rewards-distribution"
 _EVENTS = TypeAdapter(list[EventIn])
 # Room an audit needs on the MassID: the OUTPUT that creates the audit and the certificate's back-link.
@@ -333,7 +333,7 @@ def _field(index: int) -> str:
 
 def credits_attributes(issued: IssuedBatch) -> dict[str, Any]:
     return {
-        "Credit Id": issued.credit_id,
+        c.CREDIT_ID: issued.credit_id,
         "Serialization": issued.batch.serialization,
         "Vintage": str(issued.batch.vintage),
         "Amount": kg_to_tonnes(issued.amount_kg),
@@ -346,7 +346,7 @@ def credits_attributes(issued: IssuedBatch) -> dict[str, Any]:
 def _credits(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """The ``credits`` of an audit answer from the Credits Issued attributes."""
     return {
-        "creditId": attributes["Credit Id"],
+        "creditId": attributes[c.CREDIT_ID],
         "amount": attributes["Amount"],
         "serialization": attributes["Serialization"],
         "vintage": attributes["Vintage"],

@@ -136,3 +136,25 @@ def test_cancelling_the_certificate_of_a_passed_audit_frees_the_mass_id() -> Non
     # A cancelled certificate of the other type releases nothing.
     gas = certificate("gid", "GasID", cancelled=True, audit_name="passed")
     assert _run(RECYCLING_RULE, audits=[passed], certificates=[gas])[0] == "FAILED"
+
+
+@pytest.mark.parametrize(("outstanding_kg", "expected"), [(0, "PASSED"), (1, "FAILED")])
+def test_a_cancelled_certificate_frees_the_mass_id_only_when_its_credits_are_cancelled(
+    outstanding_kg: int, expected: str
+) -> None:
+    passed = audit("passed", BOLD_RECYCLING, Outcome.PASSED)
+    cancelled = certificate("rid", "RecycledID", cancelled=True, audit_name="passed")
+    result, message = _run(
+        RECYCLING_RULE,
+        audits=[passed],
+        certificates=[cancelled],
+        outstanding_credits={b.doc_id("rid"): outstanding_kg},
+    )
+    assert result == expected
+    if expected == "FAILED":
+        assert message == (
+            f"The MassID already passed the bold-recycling audit {b.doc_id('passed')};"
+            f" it was certified by the cancelled RecycledID {b.doc_id('rid')},"
+            " whose credits are not all cancelled (0.001 t still held or retired);"
+            " cancel them in the registry first."
+        )
