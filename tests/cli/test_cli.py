@@ -173,6 +173,15 @@ def test_json_output_and_error_exits_of_every_command(
             env=operator,
             check=lambda o: o["result"] == "PASSED" and o["credits"]["amount"] == 3.12,
         ),
+        Case(
+            ["demo", "--json"],
+            check=lambda o: (
+                o["created"] is True
+                and len(o["massIds"]) == 20
+                and {a["result"] for a in o["audits"]} == {"PASSED", "FAILED"}
+                and o["retirementId"] is not None
+            ),
+        ),
         # Errors: nothing on stdout (or the one JSON report), a message on stderr, exit 1 or 2.
         Case(["serve", "--port", "not-a-port"], code=2),
         Case(["migrate"], code=2, env={"MASSLEDGER_DATABASE_URL": "mysql://db/massledger"}),
@@ -199,6 +208,10 @@ def test_json_output_and_error_exits_of_every_command(
         ),
         Case(["export", "--data-set", "LIVE"], code=2),
         Case(["methodologies", "--bogus"], code=2),
+        Case(["demo", "--reset", "--json"], code=2, env={"MASSLEDGER_DATABASE_URL": "mysql://db/massledger"}),
+        Case(
+            ["demo", "--json"], code=1, env={"MASSLEDGER_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"}
+        ),
         Case(["audit", unknown, "--methodology", "bold-carbon", "--json"], code=2, env=operator),
         Case(["audit", world.mass_id, "--methodology", "bold-nothing"], code=2, env=operator),
         Case(["audit", world.mass_id, "--methodology", "bold-carbon"], code=1, env=api),  # no methodology:run
