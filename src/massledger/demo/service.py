@@ -64,7 +64,8 @@ def _field(index: int) -> str:
 
 
 def existing_demo(conn: Connection) -> dict[str, str] | None:
-    """The demo's organizations (role key → id) when the demo is in this database."""
+    """The demo's organizations (role key → id) when the demo is in this database: its methodology operator
+    organization is the marker (the demo is written in one transaction, so it is all there or not at all)."""
     names = {role.organization: role.key for role in story.ROLES}
     found = {
         names[row["full_name"]]: str(row["id"])
@@ -91,7 +92,7 @@ class _Writer:
         participant = role.participant or {}
         data = OrganizationCreate(
             fullName=role.organization,
-            type=role.type,  # type: ignore[arg-type]
+            type=role.type,
             countryCode="BR",
             city="São Paulo",
             registrationNumber=participant.get("taxId"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from massledger.methodology import samples
 from massledger.methodology.samples import BUILDER_YEAR, Cast, DocumentRequest, shift_years
+from massledger.organizations.schemas import OrganizationType
 
 MASS_IDS = 20
 METHODOLOGIES = ("bold-recycling", "bold-carbon")
@@ -52,7 +53,7 @@ class Role:
     key: str  # short name used in output and idempotency keys
     label: str  # the role as the story tells it
     organization: str  # the organization's full name
-    type: str  # registry organization type
+    type: OrganizationType  # registry organization type
     participant: dict[str, Any] | None = None  # how the MassIDs name it (None: not an actor of MassIDs)
 
 
@@ -89,12 +90,9 @@ ROLES = (
     Role("operator", "methodology operator", "BOLD Methodology Operator (demo)", "validationBody"),
     Role("buyer", "credit buyer", "Mercado Consciente (demo)", "marketParticipant"),
 )
-MARKER = ROLES[
-    -2
-].organization  # the operator exists once the demo exists (it is created in the same transaction)
 
 BENEFICIARY = "Mercado Consciente S.A."
-RETIREMENT_REASON = "Offsetting the 2024 emissions of the Mercado Consciente stores"
+RETIREMENT_REASON = "Offsetting the emissions of the Mercado Consciente stores"
 
 
 def year_shift(now: datetime) -> int:
