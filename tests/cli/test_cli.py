@@ -65,6 +65,7 @@ class Case:
     code: int = 0
     env: dict[str, str] = field(default_factory=dict)
     check: Callable[[dict[str, Any]], bool] = lambda _output: True  # on the JSON object printed, if any
+    timeout: float = 60  # seconds
 
 
 def test_json_output_and_error_exits_of_every_command(
@@ -175,6 +176,7 @@ def test_json_output_and_error_exits_of_every_command(
         ),
         Case(
             ["demo", "--json"],
+            timeout=600,  # writes a whole story in one transaction: minutes on a loaded machine
             check=lambda o: (
                 o["created"] is True
                 and len(o["massIds"]) == 20
@@ -244,7 +246,9 @@ def test_json_output_and_error_exits_of_every_command(
         assert path in covered_json or path[0] in NO_JSON, f"no --json case for {' '.join(path)}"
         assert path in covered_errors, f"no error case for {' '.join(path)}"
 
-    results = _run_all([lambda c=case: cli(c.args, {**env, **c.env}, check=False) for case in cases])
+    results = _run_all(
+        [lambda c=case: cli(c.args, {**env, **c.env}, check=False, timeout=c.timeout) for case in cases]
+    )
     for case, result in zip(cases, results, strict=True):
         where = f"massledger {' '.join(case.args)}"
         assert result.returncode == case.code, f"{where}: exit {result.returncode}, stderr {result.stderr}"

@@ -17,7 +17,7 @@ from massledger.demo import story
 from massledger.traceability.tables import documents
 from tests.conftest import cli, server_env
 
-DEMO_TIMEOUT = 300.0
+DEMO_TIMEOUT = 600.0
 
 
 def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
