@@ -65,6 +65,7 @@ class Case:
     code: int = 0
     env: dict[str, str] = field(default_factory=dict)
     check: Callable[[dict[str, Any]], bool] = lambda _output: True  # on the JSON object printed, if any
+    timeout: float = 60  # seconds
 
 
 def test_json_output_and_error_exits_of_every_command(
@@ -173,6 +174,16 @@ def test_json_output_and_error_exits_of_every_command(
             env=operator,
             check=lambda o: o["result"] == "PASSED" and o["credits"]["amount"] == 3.12,
         ),
+        Case(
+            ["demo", "--json"],
+            timeout=600,  # writes a whole story in one transaction: minutes on a loaded machine
+            check=lambda o: (
+                o["created"] is True
+                and len(o["massIds"]) == 20
+                and {a["result"] for a in o["audits"]} == {"PASSED", "FAILED"}
+                and o["retirementId"] is not None
+            ),
+        ),
         # Errors: nothing on stdout (or the one JSON report), a message on stderr, exit 1 or 2.
         Case(["serve", "--port", "not-a-port"], code=2),
         Case(["migrate"], code=2, env={"MASSLEDGER_DATABASE_URL": "mysql://db/massledger"}),
@@ -199,6 +210,10 @@ def test_json_output_and_error_exits_of_every_command(
         ),
         Case(["export", "--data-set", "LIVE"], code=2),
         Case(["methodologies", "--bogus"], code=2),
+        Case(["demo", "--reset", "--json"], code=2, env={"MASSLEDGER_DATABASE_URL": "mysql://db/massledger"}),
+        Case(
+            ["demo", "--json"], code=1, env={"MASSLEDGER_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"}
+        ),
         Case(["audit", unknown, "--methodology", "bold-carbon", "--json"], code=2, env=operator),
         Case(["audit", world.mass_id, "--methodology", "bold-nothing"], code=2, env=operator),
         Case(["audit", world.mass_id, "--methodology", "bold-carbon"], code=1, env=api),  # no methodology:run
@@ -231,7 +246,9 @@ def test_json_output_and_error_exits_of_every_command(
         assert path in covered_json or path[0] in NO_JSON, f"no --json case for {' '.join(path)}"
         assert path in covered_errors, f"no error case for {' '.join(path)}"
 
-    results = _run_all([lambda c=case: cli(c.args, {**env, **c.env}, check=False) for case in cases])
+    results = _run_all(
+        [lambda c=case: cli(c.args, {**env, **c.env}, check=False, timeout=c.timeout) for case in cases]
+    )
     for case, result in zip(cases, results, strict=True):
         where = f"massledger {' '.join(case.args)}"
         assert result.returncode == case.code, f"{where}: exit {result.returncode}, stderr {result.stderr}"

@@ -65,6 +65,8 @@ def faulty_proxy(upstream: str, faults: list[Fault]) -> Iterator[FaultyProxy]:
                 )
                 status, content = forwarded.status_code, forwarded.content
                 headers = {"content-type": forwarded.headers.get("content-type", "application/json")}
+                if "idempotent-replayed" in forwarded.headers:
+                    headers["idempotent-replayed"] = forwarded.headers["idempotent-replayed"]
             if fault is not None:
                 status, content = (
                     fault.status,

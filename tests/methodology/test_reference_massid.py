@@ -1,5 +1,6 @@
 """The representative MassID (carrot.md §9.2) passes every rule of both methodologies."""
 
+from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 
 import pytest
@@ -69,7 +70,7 @@ def test_carbon_certificate_value_and_credits() -> None:
 
 
 def test_a_failed_audit_has_no_certificate() -> None:
-    evaluation = evaluate("bold-recycling", b.graph(now=b.datetime(2027, 1, 1, tzinfo=b.UTC)))
+    evaluation = evaluate("bold-recycling", b.graph(now=datetime(2027, 1, 1, tzinfo=UTC)))
     assert evaluation.result == "FAILED"
     assert (evaluation.certificate_value, evaluation.credits) == (None, None)
     failed = [r.slug for r in evaluation.rules if r.result == "FAILED"]

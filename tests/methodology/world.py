@@ -9,40 +9,21 @@ so every date is shifted by whole years to keep the MassID in the previous year 
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
 
+from massledger.methodology.samples import BUILDER_YEAR, shift_years
 from tests.attachments.helpers import upload
 from tests.conftest import OPERATOR_SCOPES, Api, Factory
 from tests.methodology import builders as b
 
-BUILDER_YEAR = 2025  # the year of the reference MassID in the builders
-_DATE = re.compile(r"^(\d{4})(-\d{2}-\d{2}(T.*)?)$")
-
 
 def year_shift(now: datetime | None = None) -> int:
     return ((now or datetime.now(UTC)).year - 1) - BUILDER_YEAR
-
-
-def shift_years(value: Any, years: int) -> Any:
-    """Every ISO date (and date-time) string and every "Reference Year" moved by ``years``."""
-    if isinstance(value, str):
-        match = _DATE.match(value)
-        return f"{int(match.group(1)) + years}{match.group(2)}" if match else value
-    if isinstance(value, list):
-        return [shift_years(item, years) for item in value]
-    if isinstance(value, dict):
-        shifted = {key: shift_years(item, years) for key, item in value.items()}
-        if shifted.get("name") == "Reference Year" and isinstance(shifted.get("value"), int):
-            shifted["value"] += years
-        return shifted
-    return value
 
 
 @dataclass

@@ -23,6 +23,7 @@ from massledger.cli.common import (
     run_command,
     settings,
 )
+from massledger.cli.demo import demo_command
 from massledger.cli.methodology import audit_command, methodologies_command
 from massledger.cli.registry import credits_app, projects_app
 from massledger.ids import us_to_iso
@@ -41,6 +42,7 @@ app.add_typer(projects_app, name="projects")
 app.add_typer(credits_app, name="credits")
 app.command("methodologies")(methodologies_command)
 app.command("audit")(audit_command)
+app.command("demo")(demo_command)
 
 
 def _pepper() -> bytes:

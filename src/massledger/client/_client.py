@@ -13,6 +13,18 @@ from massledger.client._call import Call
 from massledger.client._errors import AuthenticationError, ConnectionFailed, error_for
 from massledger.client._retry import RetryPolicy
 from massledger.client.methodologies import AsyncMethodologies, Methodologies
+from massledger.client.registry import (
+    AsyncInventoryActions,
+    AsyncOrganizations,
+    AsyncProjects,
+    AsyncRetirements,
+    AsyncTransactions,
+    InventoryActions,
+    Organizations,
+    Projects,
+    Retirements,
+    Transactions,
+)
 from massledger.client.resources import AsyncDocuments, AsyncPublic, Documents, Public
 
 T = TypeVar("T")
@@ -46,7 +58,8 @@ class _Base:
 
 class Client(_Base):
     """Blocking client: ``Client(base_url, client_id, client_secret)``; a context manager. Resources:
-    ``documents`` (with ``documents.attachments``) and ``public``."""
+    ``documents`` (with ``documents.attachments``), ``public``, ``methodologies`` and the registry's
+    ``organizations``, ``inventory``, ``transactions``, ``retirements`` and ``projects``."""
 
     def __init__(
         self,
@@ -64,6 +77,11 @@ class Client(_Base):
         self.documents = Documents(self)
         self.public = Public(self)
         self.methodologies = Methodologies(self)
+        self.organizations = Organizations(self)
+        self.inventory = InventoryActions(self)
+        self.transactions = Transactions(self)
+        self.retirements = Retirements(self)
+        self.projects = Projects(self)
 
     def __enter__(self) -> Client:
         return self
@@ -143,6 +161,11 @@ class AsyncClient(_Base):
         self.documents = AsyncDocuments(self)
         self.public = AsyncPublic(self)
         self.methodologies = AsyncMethodologies(self)
+        self.organizations = AsyncOrganizations(self)
+        self.inventory = AsyncInventoryActions(self)
+        self.transactions = AsyncTransactions(self)
+        self.retirements = AsyncRetirements(self)
+        self.projects = AsyncProjects(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

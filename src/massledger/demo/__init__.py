@@ -1,0 +1,1 @@
+"""`massledger demo`: a complete, realistic story in one command (docs/cli.md)."""
