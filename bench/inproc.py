@@ -133,9 +133,9 @@ def run_spec(spec: dict[str, Any]) -> Measurement:
         actions: Any = {"raw": registry.RawActions, "massledger": registry.MassledgerActions}[spec["driver"]]
         made = [actions(world, ids) for ids in slices]
     elif spec["operation"] == "audit":  # scenario 5: the ids are plan rows (bench/audits.py)
-        from bench import audits
+        from bench.audits import MassledgerAudits
 
-        made = [audits.MassledgerAudits(world, ids) for ids in slices]
+        made = [MassledgerAudits(world, ids) for ids in slices]
     else:
         made = [
             kind(world, spec["operation"], ids, spec["batch"], spec["template"], spec.get("events_each", 0))

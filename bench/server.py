@@ -62,6 +62,13 @@ class Server:
                 self.process.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (/proc/<pid>/stat), in seconds: what a request
+    costs the server, whatever else shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(BENCH_SERVER_ENV)

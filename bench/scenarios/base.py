@@ -13,7 +13,7 @@ import orjson
 
 from bench import inproc, load
 from bench.config import Profile
-from bench.server import Server
+from bench.server import Server, cpu_seconds
 from bench.world import World, count_events, event_payload
 
 
@@ -39,6 +39,7 @@ class RunContext:
             self.profile.connections,
             self.profile.warmup_s,
         )
+        cpu_before = cpu_seconds(self.server.pid)
         measured = load.run(
             self.profile.generator,
             self.server.url,
@@ -47,7 +48,12 @@ class RunContext:
             self.profile.connections,
             self.profile.duration_s,
         )
-        return {"warmup": warm.as_json(), "measured": measured.as_json()}
+        cpu = cpu_seconds(self.server.pid) - cpu_before
+        result = measured.as_json()
+        # Server CPU (user + system) per successful request: comparable between runs on a busy machine,
+        # where throughput is not. Failed requests (none expected) would be counted in it too.
+        result["server_cpu_us_per_request"] = round(cpu * 1e6 / measured.ok) if measured.ok else None
+        return {"warmup": warm.as_json(), "measured": result}
 
     def reference(
         self,
