@@ -31,7 +31,7 @@ class Profile:
     get_events: int = 15
     batch_size: int = 100
     batch_rate_ceiling: int = 1000  # requests/s the batch scenario prepares fresh documents for
-    audit_rate_ceiling: int = 500  # audits/s scenario 5 prepares fresh (MassID, methodology) pairs for
+    audit_rate_ceiling: int = 400  # audits/s scenario 5 prepares (MassID, methodology) pairs for (2 × target)
     growth_small: int = 10_000
     growth_large: int = 5_000_000
     growth_events_per_document: int = 100

@@ -13,7 +13,7 @@ import orjson
 
 from bench import inproc, load
 from bench.config import Profile
-from bench.server import Server, cpu_seconds
+from bench.server import Server, cpu_seconds, settle
 from bench.world import World, count_events, event_payload
 
 
@@ -39,6 +39,7 @@ class RunContext:
             self.profile.connections,
             self.profile.warmup_s,
         )
+        settle(self.server.pid)  # the warm-up's last requests do not count in the measured CPU
         cpu_before = cpu_seconds(self.server.pid)
         measured = load.run(
             self.profile.generator,
@@ -48,11 +49,13 @@ class RunContext:
             self.profile.connections,
             self.profile.duration_s,
         )
+        settle(self.server.pid)
         cpu = cpu_seconds(self.server.pid) - cpu_before
         result = measured.as_json()
-        # Server CPU (user + system) per successful request: comparable between runs on a busy machine,
-        # where throughput is not. Failed requests (none expected) would be counted in it too.
-        result["server_cpu_us_per_request"] = round(cpu * 1e6 / measured.ok) if measured.ok else None
+        # Server CPU (user + system) per request: comparable between runs on a busy machine, where
+        # throughput is not. Requests wrk gave up on (timeouts) were still served, so they count.
+        served = measured.ok + measured.errors["timeout"]
+        result["server_cpu_us_per_request"] = round(cpu * 1e6 / served) if served else None
         return {"warmup": warm.as_json(), "measured": result}
 
     def reference(
