@@ -70,7 +70,7 @@ def _check_http(result: dict[str, Any]) -> None:
     measured = result["http"]["measured"]
     assert result["throughput"] > 0 and 0 < result["p50_ms"] <= result["p99_ms"]
     assert measured["errors"]["status"] == 0 and result["http"]["warmup"]["errors"]["status"] == 0
-    assert measured["server_cpu_us_per_request"] > 0
+    assert isinstance(measured["server_cpu_us_per_request"], int)  # CPU ticks are 10 ms: may be 0
     assert result["targets"] and all(t["pass"] in (True, False) for t in result["targets"])
 
 
