@@ -31,6 +31,7 @@ class Profile:
     get_events: int = 15
     batch_size: int = 100
     batch_rate_ceiling: int = 1000  # requests/s the batch scenario prepares fresh documents for
+    audit_rate_ceiling: int = 400  # audits/s scenario 5 prepares (MassID, methodology) pairs for (2 × target)
     growth_small: int = 10_000
     growth_large: int = 5_000_000
     growth_events_per_document: int = 100
@@ -41,6 +42,15 @@ class Profile:
         seconds = self.warmup_s if warmup else self.duration_s
         effective = max(1, round(seconds)) if self.generator == "wrk" else seconds  # wrk runs whole seconds
         return int(self.batch_rate_ceiling * effective) + self.connections
+
+    def audit_mass_ids(self, warmup: bool, inproc: bool = False) -> int:
+        """MassIDs to prepare for one run of scenario 5 (each is audited under both methodologies)."""
+        if inproc:
+            seconds = self.inproc_warmup_s + self.inproc_duration_s
+        else:
+            seconds = self.warmup_s if warmup else self.duration_s
+            seconds = max(1, round(seconds)) if self.generator == "wrk" else seconds
+        return int(self.audit_rate_ceiling * seconds) // 2 + self.connections
 
 
 PROFILES = {
@@ -65,6 +75,7 @@ PROFILES = {
         get_documents=10,
         batch_size=10,
         batch_rate_ceiling=1000,
+        audit_rate_ceiling=40,
         growth_small=200,
         growth_large=600,
         growth_events_per_document=20,

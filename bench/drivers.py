@@ -40,6 +40,19 @@ class Driver(Protocol):
     def close(self) -> None: ...
 
 
+def connect(world: World) -> tuple[str, Any]:
+    """The bare driver's connection: sqlite3 in autocommit mode (transactions are explicit, with the
+    server's pragmas) or psycopg (a transaction begins with the first statement)."""
+    if world.database_url.startswith("sqlite"):
+        conn = sqlite3.connect(
+            sqlite_path(world.database_url), isolation_level=None, timeout=30, check_same_thread=False
+        )
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+            conn.execute(f"PRAGMA {pragma}")
+        return "sqlite", conn
+    return "postgresql", psycopg.connect(world.database_url.replace("postgresql+psycopg", "postgresql"))
+
+
 class Raw:
     def __init__(
         self,
@@ -50,19 +63,9 @@ class Raw:
         template: dict[str, Any],
         events_each: int = 0,
     ) -> None:
-        self.backend = "sqlite" if world.database_url.startswith("sqlite") else "postgresql"
         self.operation, self.ids, self.batch = operation, ids, batch
         self.template = sql.EventTemplate(template, service.timestamp_us(template["externalCreatedAt"]))
-        self.conn: Any
-        if self.backend == "sqlite":
-            conn = sqlite3.connect(
-                sqlite_path(world.database_url), isolation_level=None, timeout=30, check_same_thread=False
-            )
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
-                conn.execute(f"PRAGMA {pragma}")
-            self.conn = conn
-        else:
-            self.conn = psycopg.connect(world.database_url.replace("postgresql+psycopg", "postgresql"))
+        self.backend, self.conn = connect(world)
         self.select = sql.named(sql.SELECT_DOCUMENT, self.backend)
         self.lock = sql.named(
             sql.LOCK_DOCUMENT if self.backend == "postgresql" else sql.SELECT_DOCUMENT, self.backend

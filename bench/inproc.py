@@ -127,10 +127,20 @@ def run_spec(spec: dict[str, Any]) -> Measurement:
     kind: Any = {"raw": drivers.Raw, "peer": drivers.Peer, "massledger": drivers.Massledger}[spec["driver"]]
     threads = max(1, min(spec.get("threads", 1), len(spec["ids"])))
     slices = [spec["ids"][index::threads] for index in range(threads)]
-    made = [
-        kind(world, spec["operation"], ids, spec["batch"], spec["template"], spec.get("events_each", 0))
-        for ids in slices
-    ]
+    if spec["operation"] == "registry":  # scenario 4: the ids are plan rows (bench/registry.py)
+        from bench import registry
+
+        actions: Any = {"raw": registry.RawActions, "massledger": registry.MassledgerActions}[spec["driver"]]
+        made = [actions(world, ids) for ids in slices]
+    elif spec["operation"] == "audit":  # scenario 5: the ids are plan rows (bench/audits.py)
+        from bench.audits import MassledgerAudits
+
+        made = [MassledgerAudits(world, ids) for ids in slices]
+    else:
+        made = [
+            kind(world, spec["operation"], ids, spec["batch"], spec["template"], spec.get("events_each", 0))
+            for ids in slices
+        ]
     try:
         result = measure(
             spec["driver"],

@@ -4,11 +4,12 @@ only, a small threaded Python client. Both execute the same request plan and rep
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,15 @@ from bench.config import LOAD_CORE, Generator
 LUA_PLAN = Path(__file__).parent / "lua" / "plan.lua"
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 @dataclass(frozen=True)
 class Plan:
-    """Requests to send: ``{id}`` in the path and body is replaced by ids[offset + k] for request k."""
+    """Requests to send. Request k uses row ``ids[(offset + k) % len(ids)]``: a row is one value or several
+    separated by tabs; in the path, body and header templates ``{id}`` (or ``{1}``) is the row's first
+    value, ``{2}``, ``{3}``... the next ones, and ``{seq}`` is ``offset + k`` (unique within a run). The
+    token, when not empty, is sent as a bearer token unless ``headers`` sets Authorization."""
 
     method: str
     path: str
@@ -29,6 +36,7 @@ class Plan:
     token: str
     body: str = ""
     offset: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
 
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
@@ -38,11 +46,29 @@ class Plan:
         (directory / "ids").write_text("\n".join(self.ids) + "\n")
         (directory / "token").write_text(self.token)
         (directory / "offset").write_text(str(self.offset))
+        (directory / "headers").write_text("".join(f"{k}: {v}\n" for k, v in self.headers.items()))
         return directory
 
-    def request(self, k: int) -> tuple[str, str, str]:
-        value = self.ids[(self.offset + k) % len(self.ids)]
-        return self.method, self.path.replace("{id}", value), self.body.replace("{id}", value)
+    def request(self, k: int) -> tuple[str, str, str, dict[str, str]]:
+        """Method, path, body and headers of request k (what plan.lua sends)."""
+        seq = self.offset + k
+        row = self.ids[seq % len(self.ids)].split("\t")
+
+        def fill(template: str) -> str:
+            def value(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name == "seq":
+                    return str(seq)
+                index = 0 if name == "id" else int(name) - 1 if name.isdigit() else -1
+                return row[index] if 0 <= index < len(row) else match.group(0)
+
+            return _PLACEHOLDER.sub(value, template)
+
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if self.body:
+            headers["Content-Type"] = "application/json"
+        headers.update({name: fill(value) for name, value in self.headers.items()})
+        return self.method, fill(self.path), fill(self.body) if self.body else "", headers
 
 
 @dataclass(frozen=True)
@@ -144,16 +170,17 @@ def run_python(base_url: str, plan: Plan, connections: int, seconds: float) -> L
     latencies: list[float] = []
     errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
     deadline = time.monotonic() + seconds
-    headers = {"Authorization": f"Bearer {plan.token}"}
-    if plan.body:
-        headers["Content-Type"] = "application/json"
 
     def worker() -> None:
         with httpx.Client(base_url=base_url, timeout=10) as http:
-            while time.monotonic() < deadline:
+            first = True
+            # At least one request per connection, however late the thread started on a busy machine:
+            # the smoke run checks that every path produces results, not how many.
+            while first or time.monotonic() < deadline:
+                first = False
                 with lock:
                     k = next(counter)
-                method, path, body = plan.request(k)
+                method, path, body, headers = plan.request(k)
                 started = time.perf_counter()
                 try:
                     response = http.request(method, path, content=body or None, headers=headers)

@@ -1,8 +1,11 @@
-"""Profile the server under wrk load: `python -m bench.profile [--backend sqlite] [--seconds 15]`.
+"""Profile the server under wrk load: `python -m bench.profile [--backend sqlite] [--seconds 15]
+[--scenario single_append|get_document|registry_actions|audits]... [--no-spy]`.
 
-Starts a benchmark server (as bench/runner.py does), drives single appends and then GETs with wrk, and
-records the server process with `py-spy record --native --format raw` meanwhile. Writes the folded stacks
-and a summary of where the time goes (self and inclusive share of busy samples per function) to
+Starts a benchmark server (as bench/runner.py does), drives each scenario's plan with wrk (default:
+single appends, then GETs), and records the server process with `py-spy record --native --format raw`
+meanwhile; every run also reports the server's CPU time (user + system) per request, the number to
+compare before and after a change on a shared machine (`--no-spy` measures only that). Writes the folded
+stacks and a summary of where the time goes (self and inclusive share of busy samples per function) to
 bench/out/profile-<backend>-<scenario>.{folded,md}. The summary lines are what bench/README.md quotes."""
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from bench import load, server
+from sqlalchemy import text
+
+from bench import audits, load, registry, server
 from bench.config import LOAD_CORE, PROFILES
 from bench.runner import stop_on_sigterm
 from bench.scenarios.base import event_json
-from bench.world import create_documents, create_world, drop_postgres_database, fresh_database
+from bench.world import World, create_documents, create_world, drop_postgres_database, fresh_database
+from massledger.db.engine import Database
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -113,45 +119,118 @@ def record(pid: int, seconds: int, target: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+SCENARIOS = ("single_append", "get_document", "registry_actions", "audits")
+AUDIT_RATE = 400  # audits/s the profile prepares MassIDs for (each is audited under both methodologies)
+
+
+def _plans(scenario: str, world: World, url: str, seconds: int) -> tuple[load.Plan, load.Plan]:
+    """(warm-up plan, measured plan) of one scenario, its data prepared as the scenario plug-in does."""
+    profile = PROFILES["quick"]
+    token = server.fetch_token(url, world.client_id, world.client_secret)
+    if scenario == "single_append":
+        ids = create_documents(world, profile.append_documents, tag="append")
+        plan = load.Plan("POST", "/documents/{id}/events", ids, token, event_json(world))
+        return plan, plan
+    if scenario == "get_document":
+        ids = create_documents(world, profile.get_documents, events_each=profile.get_events, tag="get")
+        plan = load.Plan("GET", "/documents/{id}", ids, token)
+        return plan, plan
+    if scenario == "registry_actions":
+        hot = registry.prepare(world, "profile")
+        rows = hot.rows([server.fetch_token(url, cid, secret) for cid, secret in hot.clients])
+
+        def actions(name: str) -> load.Plan:
+            headers = {"Authorization": "Bearer {3}", "Idempotency-Key": f"profile-{name}-{{seq}}"}
+            return load.Plan("POST", registry.PATH, rows, "", body="{4}", headers=headers)
+
+        return actions("warmup"), actions("measured")
+    prepared = audits.prepare_world(world)
+    operator = audits.new_operator(world, "Profile operator")
+    token = server.fetch_token(url, operator.client_id, operator.client_secret)
+    made = []
+    start = 0
+    for run_seconds in (WARMUP_S, seconds):
+        count = AUDIT_RATE * run_seconds // 2 + 32
+        mass_ids = audits.prepare_mass_ids(world, prepared, operator, count, start)
+        start += count
+        made.append(load.Plan("POST", audits.PATH, audits.rows(operator, mass_ids), token, body=audits.BODY))
+    return made[0], made[1]
+
+
+WARMUP_S = 3
+
+
+def _completed(scenario: str, url: str) -> int | None:
+    """Work the server completed, counted in the database (write scenarios): it includes requests the
+    load generator stopped waiting for, so CPU per unit is not inflated by timeouts."""
+    query = {
+        "registry_actions": "SELECT count(*) FROM registry_transactions"
+        " WHERE action IN ('transfer', 'retire')",
+        "audits": "SELECT count(*) FROM documents WHERE type = 'MassID Audit'",
+    }.get(scenario)
+    if query is None:
+        return None
+    database = Database(url)
+    try:
+        with database.read_engine.connect() as conn:
+            return int(conn.execute(text(query)).scalar_one())
+    finally:
+        database.dispose_sync()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument(
+        "--scenario", action="append", choices=SCENARIOS, help="default: single_append and get_document"
+    )
+    parser.add_argument(
+        "--no-spy",
+        action="store_true",
+        help="no profiler: only the server's CPU time per request (user + system, /proc/<pid>/stat)",
+    )
+    parser.add_argument("--database", default="massledger_bench_profile", help="PostgreSQL database name")
     args = parser.parse_args()
     stop_on_sigterm()
-    profile = PROFILES["quick"]
-    workdir = OUT / f"profile-{args.backend}"
+    scenarios = args.scenario or ["single_append", "get_document"]
+    workdir = OUT / f"profile-{args.backend}-{args.database}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    name = "massledger_bench_profile"
+    name = args.database
     url = fresh_database(args.backend, workdir, name)
     try:
         world = create_world(url, workdir / "data")
-        append_ids = create_documents(world, profile.append_documents, tag="append")
-        get_ids = create_documents(world, profile.get_documents, events_each=profile.get_events, tag="get")
         with server.start(url, world.data_dir) as live:
-            token = server.fetch_token(live.url, world.client_id, world.client_secret)
-            plans = {
-                "single_append": load.Plan(
-                    "POST", "/documents/{id}/events", append_ids, token, event_json(world)
-                ),
-                "get_document": load.Plan("GET", "/documents/{id}", get_ids, token),
-            }
-            for scenario, plan in plans.items():
-                load.run_wrk(live.url, plan, workdir / f"{scenario}-warmup", 32, 3)
+            for scenario in scenarios:
+                warm, plan = _plans(scenario, world, live.url, args.seconds)
+                load.run_wrk(live.url, warm, workdir / f"{scenario}-warmup", 32, WARMUP_S)
+                server.settle(live.pid)
                 folded = OUT / f"profile-{args.backend}-{scenario}.folded"
-                spy = record(live.pid, args.seconds, folded)
+                spy = None if args.no_spy else record(live.pid, args.seconds, folded)
+                cpu_before, done_before = server.cpu_seconds(live.pid), _completed(scenario, url)
                 result = load.run_wrk(live.url, plan, workdir / scenario, 32, args.seconds)
+                server.settle(live.pid)  # requests wrk gave up on (timeouts) still finish on the server
+                cpu = server.cpu_seconds(live.pid) - cpu_before
+                done = _completed(scenario, url)
+                units = result.ok if done is None or done_before is None else done - done_before
+                per_request = round(cpu * 1e6 / units) if units else None
+                header = (
+                    f"# {scenario} on {args.backend}: {result.throughput:,.0f} req/s"
+                    f"{'' if spy is None else ' under py-spy'} (p99 {result.p99_ms} ms),"
+                    f" server CPU {per_request} µs per request ({units} completed, {result.ok} ok within"
+                    f" the run, {result.errors['status']} status errors,"
+                    f" {result.errors['timeout']} timeouts)\n\n"
+                )
+                if spy is None:
+                    print(header, flush=True)
+                    continue
                 _, error = spy.communicate(timeout=args.seconds + 60)
                 if spy.returncode != 0:
                     raise RuntimeError(f"py-spy failed: {error.decode()[-1000:]}")
                 summary = summarize(folded.read_text())
-                header = (
-                    f"# {scenario} on {args.backend}: {result.throughput:,.0f} req/s under py-spy"
-                    f" (p99 {result.p99_ms} ms)\n\n"
-                )
                 (OUT / f"profile-{args.backend}-{scenario}.md").write_text(header + summary)
-                print(header + summary)
+                print(header + summary, flush=True)
     finally:
         if args.backend == "postgresql":
             drop_postgres_database(name)

@@ -22,6 +22,11 @@ def _number(value: Any, digits: int = 0) -> str:
     return f"{value:,.0f}" if isinstance(value, int | float) else str(value)
 
 
+def _ratio(value: Any) -> str:
+    """A ratio cell; "–" where the scenario has no such reference (e.g. no peer for the registry)."""
+    return "–" if value is None else str(value)
+
+
 def _rate(result: dict[str, Any], name: str) -> float | None:
     reference = result.get("references", {}).get(name)
     if not reference:
@@ -105,7 +110,8 @@ def table(results: dict[str, Any]) -> str:
                 f"| {title} | {backend} | **{_number(result['throughput'])}** {unit} |"
                 f" {result['p50_ms']:.1f} / {result['p99_ms']:.1f} | {_number(_rate(result, 'raw'))} |"
                 f" {_number(_rate(result, 'massledger'))} | {_number(_rate(result, 'peer'))} |"
-                f" {ratios['to_raw']} | {ratios['to_peer']} / {ratios['inprocess_to_peer']} |"
+                f" {_ratio(ratios.get('to_raw'))} | {_ratio(ratios.get('to_peer'))} /"
+                f" {_ratio(ratios.get('inprocess_to_peer'))} |"
                 f" {_targets(result)} |"
             )
     lines.append("")
@@ -152,7 +158,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
             p99["massledger HTTP"].append(float(result["p99_ms"]))
             for ref, name in REFERENCES:
                 series[name].append(_rate(result, ref) or 0.0)
-                p99[name].append(float(result["references"][ref]["p99_ms"]))
+                reference = result.get("references", {}).get(ref) or {}
+                p99[name].append(float(reference.get("p99_ms") or 0.0))
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(max(8, 1.8 * len(labels) + 2), 9))
     width = 0.8 / len(series)
     positions = range(len(labels))

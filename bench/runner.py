@@ -71,7 +71,10 @@ def run_backend(
             if scenario.key in keys:
                 results[scenario.key] = _run_one(scenario, ctx, log)
         server_command = live.command
-    written = any(results.get(k, {}).get("status") == "ok" for k in ("single_append", "batch_append"))
+    written = any(
+        results.get(k, {}).get("status") == "ok"
+        for k in ("single_append", "batch_append", "registry_actions", "audits")
+    )
     checked = server.verify(url, world.data_dir) if written else None
     if checked is not None:
         log(f"  massledger verify: {'ok' if checked['ok'] else 'FAILED'} {checked['checked']}")

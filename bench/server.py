@@ -62,6 +62,26 @@ class Server:
                 self.process.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (/proc/<pid>/stat), in seconds: what a request
+    costs the server, whatever else shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid: int, timeout_s: float = 60) -> None:
+    """Wait until the server is idle (its CPU time stops growing): requests the load generator gave up
+    on (timeouts) or that were in flight when it stopped still finish on the server."""
+    deadline = time.monotonic() + timeout_s
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - last < 0.02:
+            return
+        last = now
+
+
 def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(BENCH_SERVER_ENV)

@@ -13,7 +13,7 @@ import orjson
 
 from bench import inproc, load
 from bench.config import Profile
-from bench.server import Server
+from bench.server import Server, cpu_seconds, settle
 from bench.world import World, count_events, event_payload
 
 
@@ -39,6 +39,8 @@ class RunContext:
             self.profile.connections,
             self.profile.warmup_s,
         )
+        settle(self.server.pid)  # the warm-up's last requests do not count in the measured CPU
+        cpu_before = cpu_seconds(self.server.pid)
         measured = load.run(
             self.profile.generator,
             self.server.url,
@@ -47,7 +49,14 @@ class RunContext:
             self.profile.connections,
             self.profile.duration_s,
         )
-        return {"warmup": warm.as_json(), "measured": measured.as_json()}
+        settle(self.server.pid)
+        cpu = cpu_seconds(self.server.pid) - cpu_before
+        result = measured.as_json()
+        # Server CPU (user + system) per request: comparable between runs on a busy machine, where
+        # throughput is not. Requests wrk gave up on (timeouts) were still served, so they count.
+        served = measured.ok + measured.errors["timeout"]
+        result["server_cpu_us_per_request"] = round(cpu * 1e6 / served) if served else None
+        return {"warmup": warm.as_json(), "measured": result}
 
     def reference(
         self,

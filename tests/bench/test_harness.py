@@ -10,6 +10,7 @@ from typing import Any
 
 from bench import report, runner
 from bench.config import PROFILES
+from bench.load import Plan
 from bench.scenarios import ALL
 from bench.scenarios.base import _matches
 from bench.targets import evaluate
@@ -37,10 +38,8 @@ def test_smoke_run_writes_well_formed_consistent_results(tmp_path: Path, backend
     for key in MEASURED:
         _check_measured(scenarios[key])
     _check_verify(results["backends"][backend]["verify"])
-    for key in ("registry_actions", "audits"):
-        # The routes are not served on this branch: reported, not failed, targets left open.
-        assert scenarios[key]["status"] == "not available"
-        assert all(t["pass"] is None for t in scenarios[key]["targets"])
+    _check_registry(scenarios["registry_actions"])
+    _check_audits(scenarios["audits"])
     _check_growth(scenarios["growth"])
     _check_report(results, tmp_path, backend)
     assert not (tmp_path / "scratch" / f"run-{backend}").exists()  # scratch files are removed
@@ -64,6 +63,39 @@ def _check_measured(result: dict[str, Any]) -> None:
     # Acknowledged writes are stored, by the server and by each reference.
     assert all(check["ok"] for check in result["verification"].values()), result["verification"]
     assert result["targets"] and all(t["pass"] in (True, False) for t in result["targets"])
+
+
+def _check_http(result: dict[str, Any]) -> None:
+    assert result["status"] == "ok", result
+    measured = result["http"]["measured"]
+    assert result["throughput"] > 0 and 0 < result["p50_ms"] <= result["p99_ms"]
+    assert measured["errors"]["status"] == 0 and result["http"]["warmup"]["errors"]["status"] == 0
+    assert isinstance(measured["server_cpu_us_per_request"], int)  # CPU ticks are 10 ms: may be 0
+    assert result["targets"] and all(t["pass"] in (True, False) for t in result["targets"])
+
+
+def _check_registry(result: dict[str, Any]) -> None:
+    _check_http(result)
+    for driver in ("raw", "massledger"):
+        assert result["references"][driver]["ops"] > 0
+    assert result["ratios"]["to_raw"] > 0 and result["ratios"]["to_peer"] is None
+    # Every acknowledged action is stored, each reference's too, and the ledger's invariants hold on all
+    # of it (the bare driver's rows included): zero violations.
+    assert all(check["ok"] for check in result["verification"].values() if "ok" in check), result
+    verified = result["verification"]["registry_verify"]
+    assert result["violations"] == verified["violations"] == 0, verified["problems"]
+    assert verified["checked"]["retirements"] > 0 and verified["checked"]["transactions"] > 0
+    assert {t["target"]: t["pass"] for t in result["targets"]}["zero invariant violations"] is True
+
+
+def _check_audits(result: dict[str, Any]) -> None:
+    _check_http(result)
+    assert result["references"]["massledger"]["ops"] > 0
+    # Each acknowledged audit is stored and passed: one certificate and one credit batch per audit.
+    for check in result["verification"].values():
+        assert check["ok"], result["verification"]
+        assert check["audits"] > 0 and check["certificates"] == check["credit_batches"] == check["audits"]
+    assert result["prepared_pairs"]["measured"] >= result["http"]["measured"]["requests"]
 
 
 def _check_verify(checked: dict[str, Any]) -> None:
@@ -103,6 +135,34 @@ def test_targets_pass_and_fail_on_their_bounds() -> None:
     slow = {**ok, "throughput": 1999.9, "p99_ms": 50.1}
     assert [c["pass"] for c in evaluate("single_append", "sqlite", slow)][:2] == [False, False]
     assert all(c["pass"] is None for c in evaluate("batch_append", "postgresql", {"status": "failed"}))
+
+
+def test_plan_rows_fill_every_template_as_the_lua_plan_does() -> None:
+    plan = Plan(
+        "POST",
+        "/organizations/{id}/inventory/action/{2}",
+        ['org-a\ttransfer\ttoken-a\t{"amount": 1}', "org-b\tretire\ttoken-b\t{}"],
+        "",
+        body="{4}",
+        offset=5,
+        headers={"Authorization": "Bearer {3}", "Idempotency-Key": "run-{seq}"},
+    )
+    assert plan.request(0) == (
+        "POST",
+        "/organizations/org-b/inventory/action/retire",
+        "{}",
+        {"Content-Type": "application/json", "Authorization": "Bearer token-b", "Idempotency-Key": "run-5"},
+    )
+    assert plan.request(1)[1:3] == ("/organizations/org-a/inventory/action/transfer", '{"amount": 1}')
+    assert plan.request(1)[3]["Idempotency-Key"] == "run-6"  # unique per request, not per row
+    # A plain plan: one value per row, the token as bearer, JSON braces left alone.
+    single = Plan("POST", "/documents/{id}/events", ["d1"], "tok", body='{"documentId": "{id}"}')
+    assert single.request(3) == (
+        "POST",
+        "/documents/d1/events",
+        '{"documentId": "d1"}',
+        {"Authorization": "Bearer tok", "Content-Type": "application/json"},
+    )
 
 
 def test_route_templates_match_whatever_their_parameters_are_named() -> None:

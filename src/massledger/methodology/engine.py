@@ -47,8 +47,13 @@ def review(message: str, **details: Any) -> Verdict:
     return Verdict(Outcome.REVIEW_REQUIRED, message, details)
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def to_json(value: Any) -> Any:
     """Details as JSON-safe values: decimals as plain strings, dates as ISO strings."""
+    if value is None or type(value) in _PLAIN:  # most details: nothing to convert
+        return value
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f") if value else "0"
         return text

@@ -68,8 +68,8 @@ def parse_number(value: Any) -> Decimal | None:
 
 def _text(value: Any) -> str | None:
     """A non-blank string, stripped; anything else is None."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    if isinstance(value, str):
+        return value.strip() or None
     return None
 
 
@@ -77,8 +77,13 @@ def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def _is_mapping(value: Any) -> bool:
+    # Views are plain dicts: the exact type check spares the ABC instance check on the hot path.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if _is_mapping(value) else {}
 
 
 def _list(value: Any) -> list[Any]:
@@ -104,7 +109,7 @@ class Participant:
 
     @classmethod
     def from_view(cls, view: Any) -> Participant | None:
-        if not isinstance(view, Mapping):
+        if not _is_mapping(view):
             return None
         return cls(
             id=_text(view.get("id")),
@@ -133,7 +138,7 @@ class Address:
 
     @classmethod
     def from_view(cls, view: Any) -> Address | None:
-        if not isinstance(view, Mapping):
+        if not _is_mapping(view):
             return None
         number = view.get("number")
         return cls(
@@ -212,7 +217,7 @@ class Event:
         view = _mapping(view)
         attributes = []
         for item in _list(_mapping(view.get("metadata")).get("attributes")):
-            if isinstance(item, Mapping) and _text(item.get("name")):
+            if _is_mapping(item) and _text(item.get("name")):
                 attributes.append(
                     Attribute(
                         name=str(item["name"]).strip(),
@@ -229,7 +234,7 @@ class Event:
                 attachment_id=_text(item.get("attachmentId")),
             )
             for item in _list(view.get("attachments"))
-            if isinstance(item, Mapping)
+            if _is_mapping(item)
         ]
         related = view.get("relatedDocument")
         return cls(

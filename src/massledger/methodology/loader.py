@@ -139,16 +139,19 @@ def _candidates_sql(actors: int, related: int, pick_up: bool, subtype: bool) -> 
             )
         )
     if pick_up:
-        # 'Pick-up' is a literal (not a parameter) so both databases use the partial index.
-        same_subtype = "subtype = :subtype" if subtype else "subtype IS NULL"
+        # Driven from the Pick-up events at that instant (the partial index; 'Pick-up' is a literal, not a
+        # parameter, so both databases use it), then each document by its key. Written as ``id IN
+        # (subquery)`` SQLite searched ix_documents_data_set_category_type instead and read every MassID
+        # of the type per audit; CROSS JOIN fixes SQLite's join order (PostgreSQL plans it freely). A
+        # document with two Pick-ups at that instant comes twice: load_graph keeps one per id.
+        same_subtype = "d.subtype = :subtype" if subtype else "d.subtype IS NULL"
+        columns = ", ".join(f"d.{column}" for column in store.DOCUMENT_COLUMNS)
         parts.append(
-            part(
-                DUPLICATE,
-                f"id IN (SELECT document_id FROM events WHERE name = '{c.PICK_UP}'"
-                " AND external_created_at_us = :pick_up_us)"
-                " AND data_set = :data_set AND category = :category AND type = :type"
-                f" AND {same_subtype} AND current_value = :current_value AND id <> :mass_id",
-            )
+            f"SELECT {columns}, '{DUPLICATE}' AS role FROM events e CROSS JOIN documents d"
+            f" WHERE e.name = '{c.PICK_UP}' AND e.external_created_at_us = :pick_up_us"
+            " AND d.id = e.document_id AND d.data_set = :data_set AND d.category = :category"
+            f" AND d.type = :type AND {same_subtype} AND d.current_value = :current_value"
+            " AND d.id <> :mass_id"
         )
     return raw.Sql(" UNION ALL ".join(parts))
 

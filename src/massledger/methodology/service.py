@@ -39,7 +39,7 @@ from massledger.methodology.methodologies import (
 )
 from massledger.methodology.rewards import rewards_distribution
 from massledger.organizations import store as organization_store
-from massledger.registry.issuance import IssuedBatch, ensure_project, issue_credits
+from massledger.registry.issuance import IssuedBatch, ensure_project_id, issue_credits
 from massledger.registry.ledger import kg_to_tonnes
 from massledger.traceability import permissions, store
 from massledger.traceability.append import append_events
@@ -250,7 +250,7 @@ class _Audit:
         name = recycler.participant.name if recycler.participant else None
         country = (recycler.address.country_code if recycler.address else None) or "BR"
         methodology = self.methodology
-        project = ensure_project(
+        project_id = ensure_project_id(
             self.conn,
             external_key=f"massledger:{methodology.slug}:{data_set}:{recycler.participant_id}",
             full_name=f"{name or recycler.participant_id} · {methodology.name}",
@@ -263,7 +263,7 @@ class _Audit:
         )
         return issue_credits(
             self.conn,
-            project_id=str(project["id"]),
+            project_id=project_id,
             vintage=recycled.external_created_at.year,
             amount_kg=amount_kg,
             credit_type="exPost",
@@ -380,7 +380,8 @@ def run_audit(
             f" {EVENTS_ON_THE_MASS_ID} and a document holds at most {ctx.max_events_per_document}",
         )
     recipient = issue_to or principal.organization_id
-    if not organization_store.organization_exists(conn, recipient):
+    # The caller's own organization exists (its client does, and organizations are never deleted).
+    if recipient != principal.organization_id and not organization_store.organization_exists(conn, recipient):
         raise ValidationFailed("issueToOrganizationId", f"organization {recipient} was not found")
     audit = _Audit(conn, ctx, methodology, mass)
     loaded: LoadedGraph = load_graph(conn, mass, methodology, instant(audit.at_us))

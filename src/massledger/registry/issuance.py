@@ -196,14 +196,12 @@ _PROJECT_COLUMNS = tuple(column.name for column in registry_projects.columns)
 _PROJECT_BY_KEY = raw.Sql(
     f"SELECT {', '.join(_PROJECT_COLUMNS)} FROM registry_projects WHERE external_key = :key"
 )
-_PROJECT_BY_ID = raw.Sql(f"SELECT {', '.join(_PROJECT_COLUMNS)} FROM registry_projects WHERE id = :id")
-_LOCK_PROJECT = raw.Sql(
-    f"SELECT {', '.join(_PROJECT_COLUMNS)} FROM registry_projects WHERE id = :id FOR UPDATE"
-)
-
-
-_COUNT_BATCH = raw.Sql(
-    "UPDATE registry_projects SET batch_count = :batch_count, updated_at_us = :updated_at_us WHERE id = :id"
+# Locks the project row (PostgreSQL; SQLite's writer holds the database lock) and counts the new batch in
+# one statement: the row comes back with batch_count = the new batch's tokenId. A refused issuance raises
+# afterwards and its transaction is rolled back with the count.
+_CLAIM_BATCH = raw.Sql(
+    "UPDATE registry_projects SET batch_count = batch_count + 1, updated_at_us = :updated_at_us"
+    f" WHERE id = :id RETURNING {', '.join(_PROJECT_COLUMNS)}"
 )
 _BATCH_COLUMNS = tuple(column.name for column in registry_batches.columns)
 _INSERT_BATCH = raw.Sql(
@@ -224,13 +222,33 @@ def _project_by_key(conn: Connection, external_key: str) -> dict[str, Any] | Non
     return _project(raw.fetch_one(conn, _PROJECT_BY_KEY, {"key": external_key}))
 
 
-def _lock_project(conn: Connection, project_id: str) -> dict[str, Any]:
-    """The project row, locked on PostgreSQL (SQLite's writer already holds the database lock)."""
-    statement = _LOCK_PROJECT if conn.dialect.name == "postgresql" else _PROJECT_BY_ID
-    project = _project(raw.fetch_one(conn, statement, {"id": project_id}))
+def _claim_batch(conn: Connection, project_id: str) -> dict[str, Any]:
+    """The project row, locked, with its batch count already including the batch being issued."""
+    project = _project(raw.fetch_one(conn, _CLAIM_BATCH, {"id": project_id, "updated_at_us": now_us()}))
     if project is None:
         raise NotFound(f"Project {project_id} was not found")
     return project
+
+
+# external key -> (project id, data set) of projects seen committed. Projects are never deleted and
+# neither their key, id nor data set change, so a hit needs no query.
+_project_ids: dict[str, tuple[str, str]] = {}
+
+
+def ensure_project_id(conn: Connection, *, external_key: str, data_set: str, **create: Any) -> str:
+    """:func:`ensure_project`, returning only the id, without a query once the project was seen
+    committed (the methodology engine calls it for every audit it mints credits for)."""
+    known = _project_ids.get(external_key)
+    if known is not None and known[1] == data_set:
+        return known[0]
+    found = _project_by_key(conn, external_key)
+    project = found or ensure_project(conn, external_key=external_key, data_set=data_set, **create)
+    if found is not None and found["data_set"] == data_set:
+        # Only a project this transaction found, not one it created: a rollback cannot unmake it.
+        _project_ids[external_key] = (str(found["id"]), data_set)
+    elif project["data_set"] != data_set:
+        ensure_project(conn, external_key=external_key, data_set=data_set, **create)  # raises
+    return str(project["id"])
 
 
 def get_project_row(conn: Connection, project_id: str, *, lock: bool = False) -> RowMapping:
@@ -393,7 +411,7 @@ def issue_credits(
         raise ValidationFailed("vintage", "must be a four-digit year")
     if not 0 < amount_kg <= ledger.MAX_KG:
         raise ValidationFailed("amount", f"must be between 1 kg and {ledger.MAX_KG} kg")
-    project = _lock_project(conn, project_id)  # serialises issuance per project
+    project = _claim_batch(conn, project_id)  # serialises issuance per project
     if data_set is not None and data_set != project["data_set"]:
         raise NotFound(f"Project {project_id} was not found in the {data_set} data set")
     data_set = str(project["data_set"])
@@ -446,8 +464,7 @@ def issue_credits(
             to_convert, [(f"{account}|{batch_id}", kg) for account, batch_id, kg in holders]
         )
 
-    token_id = int(project["batch_count"]) + 1
-    raw.execute(conn, _COUNT_BATCH, {"batch_count": token_id, "updated_at_us": now_us(), "id": project_id})
+    token_id = int(project["batch_count"])  # counted by _claim_batch
     serialization = format_serialization(
         country_code=project["country_code"],
         project_num=int(project["num"]),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from massledger.registry.ledger import Range
 
@@ -123,6 +124,7 @@ def _address(*parts: str) -> str:
     return "0x" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
 
 
+@lru_cache(maxsize=65_536)  # a pure function asked twice per action for the same few accounts
 def account_address(organization_id: str | None, data_set: str, kind: str, name: str | None = None) -> str:
     """Stable address of an account: derived from who owns it, its ledger and what it is."""
     return _address("massledger:account:v1", organization_id or "-", data_set, kind, name or "")
