@@ -1,6 +1,6 @@
 """Scenario 5's data and in-process reference: MassIDs that pass both methodologies, prepared through
 massledger's own service functions from the request bodies the methodology tests use
-(``tests/methodology/builders.py``: the representative MassID of carrot.md §9.2 and its accreditations).
+(``massledger.methodology.samples``: the representative MassID of carrot.md §9.2 and its accreditations).
 
 As in ``tests/methodology/world.py``: an operator organization (scope ``methodology:run``) writes the
 Participant Accreditations and the two methodology Definitions; an integrator organization writes each
@@ -12,11 +12,9 @@ so no two prepared MassIDs are duplicate candidates of each other (same type, va
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, text
@@ -33,13 +31,14 @@ from massledger.auth.tokens import Principal
 from massledger.db.engine import Database
 from massledger.ids import format_timestamp, now_us
 from massledger.methodology import constants as c
+from massledger.methodology import samples as b
+from massledger.methodology.samples import BUILDER_YEAR, shift_years
 from massledger.methodology.service import run_audit
 from massledger.organizations import service as organization_service
 from massledger.organizations.schemas import OrganizationCreate
 from massledger.traceability import service
 from massledger.traceability.append import append_events
 from massledger.traceability.schemas import DocumentCreate, EventIn
-from tests.methodology import builders as b
 
 SLUGS = ("bold-recycling", "bold-carbon")
 PATH = "/methodologies/{id}/audits"
@@ -47,28 +46,11 @@ BODY = '{"documentId": "{2}"}'
 OPERATOR_SCOPES = [*scopes.DEFAULT_CLIENT_SCOPES, scopes.METHODOLOGY_RUN]
 ATTACHMENTS = ("mtr-4126.pdf", "cdf-2353.pdf")
 _EVENTS: TypeAdapter[list[EventIn]] = TypeAdapter(list[EventIn])
-_DATE = re.compile(r"^(\d{4})(-\d{2}-\d{2}(T.*)?)$")
 MASS_IDS_PER_TRANSACTION = 50
 
 
-def shift_years(value: Any, years: int) -> Any:
-    """Every ISO date (and date-time) string and every "Reference Year" moved by ``years`` (as
-    tests/methodology/world.py does)."""
-    if isinstance(value, str):
-        match = _DATE.match(value)
-        return f"{int(match.group(1)) + years}{match.group(2)}" if match else value
-    if isinstance(value, list):
-        return [shift_years(item, years) for item in value]
-    if isinstance(value, dict):
-        shifted = {key: shift_years(item, years) for key, item in value.items()}
-        if shifted.get("name") == "Reference Year" and isinstance(shifted.get("value"), int):
-            shifted["value"] += years
-        return shifted
-    return value
-
-
 def _years() -> int:
-    return (datetime.now(UTC).year - 1) - 2025  # the builders' MassID is of 2025
+    return (datetime.now(UTC).year - 1) - BUILDER_YEAR
 
 
 @dataclass(frozen=True)
