@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import shutil
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import psycopg
 
 from bench import server
 from bench.config import LOAD_CORE
+from bench.profile import record, summarize
 from bench.scenarios.base import batch_json, event_json
 from bench.world import (
     create_documents,
@@ -123,6 +125,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=0, help="measured requests (default per scenario)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=3, help="measured rounds (the lowest is reported)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also record the server with py-spy (bench/out/cpu-*.folded)"
+    )
     args = parser.parse_args()
     os.sched_setaffinity(0, {LOAD_CORE})  # the client stays off the server's core
     requests = args.requests or {"single_append": 4000, "get": 4000, "batch": 300}[args.scenario]
@@ -156,6 +161,8 @@ def main() -> None:
             payloads = [build(request, host, token) for request in plan]
             asyncio.run(drive(live.url, payloads[:warmup], args.connections))
             backends = postgres_backend_pids(name) if args.backend == "postgresql" else []
+            folded = OUT / f"cpu-{args.backend}-{args.scenario}.folded"
+            spy = record(live.pid, 600, folded) if args.profile else None
             rounds = []
             for index in range(args.repeat):
                 chunk = payloads[warmup + index * requests : warmup + (index + 1) * requests]
@@ -173,6 +180,12 @@ def main() -> None:
                     + (f", postgres backends {db_us:6.1f} µs/request" if backends else "")
                     + f"  ({requests / elapsed:,.0f} req/s wall, statuses {dict(statuses)})"
                 )
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
+                summary = summarize(folded.read_text())
+                (OUT / f"cpu-{args.backend}-{args.scenario}.md").write_text(summary)
+                print(summary)
             best = min(rounds, key=lambda r: r[0] + r[1])
             print(
                 f"{args.backend} {args.scenario}: server {best[0]:.1f} µs/request"
