@@ -1,5 +1,5 @@
-"""Database access: one sync engine for SQLite (statements are sub-millisecond, run inline on the event
-loop), an async psycopg engine for PostgreSQL. Domain code is written once as sync Core functions
+"""Database access: SQLite inline on the event loop (statements are sub-millisecond), PostgreSQL with sync
+psycopg connections in a thread pool (the driver releases the GIL while it waits). Domain code is written once as sync Core functions
 ``fn(conn, ...)`` and runs on either path through :meth:`Database.write` / :meth:`Database.read`."""
 
 from __future__ import annotations
@@ -130,12 +130,15 @@ class _ThreadedPostgres:
     the event loop and a greenlet switch (about half the server's CPU per append went there)."""
 
     def __init__(self, url: str, size: int) -> None:
+        self._size = size
         self._engine = create_engine(url, pool_size=size, max_overflow=0, pool_pre_ping=False)
-        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="massledger-db")
+        self._executor: ThreadPoolExecutor | None = None
 
     async def run(
         self, write: bool, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        if self._executor is None:  # (again) after close: a disposed Database stays usable, as engines do
+            self._executor = ThreadPoolExecutor(max_workers=self._size, thread_name_prefix="massledger-db")
         call = partial(self._write if write else self._read, lambda conn: fn(conn, *args, **kwargs))
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
@@ -148,7 +151,9 @@ class _ThreadedPostgres:
             return call(conn)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         self._engine.dispose()
 
 
