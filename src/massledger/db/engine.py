@@ -76,17 +76,24 @@ class _InlineSqlite:
     A request's transaction runs inline without an await, so requests never interleave on it. BEGIN
     (IMMEDIATE for writers) and COMMIT/ROLLBACK go straight to the DBAPI connection: a SQLAlchemy
     transaction per request (pool checkout, begin hook through the execution layer, reset on return)
-    cost about as much CPU as the statements of an append. The engine has no begin hook, so Core
-    statements inside ``fn`` add no BEGIN of their own."""
+    cost about as much CPU as the statements of an append. SQLAlchemy's own transaction on this
+    connection is begun once and left open (it issues no SQL: the engine has no begin hook), so Core
+    statements inside ``fn`` neither autobegin nor commit anything."""
 
     def __init__(self, url: str, synchronous: str) -> None:
         self._engine = _sqlite_engine(url, immediate=None, synchronous=synchronous)
         self._conn: Connection | None = None
 
     def _connection(self) -> Connection:
-        if self._conn is None or self._conn.closed or self._conn.invalidated:
-            self._conn = self._engine.connect()
-        return self._conn
+        conn = self._conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._conn = self._engine.connect()
+        transaction = conn.get_transaction()
+        if transaction is None or not transaction.is_active:
+            if transaction is not None:
+                transaction.rollback()
+            conn.begin()
+        return conn
 
     def run(
         self, write: bool, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -97,24 +104,16 @@ class _InlineSqlite:
         dbapi.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             result = fn(conn, *args, **kwargs)
+            if write:
+                dbapi.commit()
         except BaseException:
-            self._end(conn, dbapi, commit=False)
+            # Whatever failed (fn, or the COMMIT itself), the connection leaves with no transaction open.
+            if dbapi.in_transaction:
+                dbapi.rollback()
             raise
-        self._end(conn, dbapi, commit=write)
-        return result
-
-    @staticmethod
-    def _end(conn: Connection, dbapi: Any, *, commit: bool) -> None:
-        # SQLAlchemy has (auto)begun its own bookkeeping transaction if fn used Core; end it with ours.
-        if conn.in_transaction():
-            if commit:
-                conn.commit()
-            else:
-                conn.rollback()
-        elif commit:
-            dbapi.commit()
-        else:
+        if not write:
             dbapi.rollback()
+        return result
 
     def close(self) -> None:
         if self._conn is not None:
