@@ -131,6 +131,11 @@ class _ThreadedPostgres:
     def __init__(self, url: str, size: int) -> None:
         self._size = size
         self._engine = create_engine(url, pool_size=size, max_overflow=0, pool_pre_ping=False)
+        # Reads in autocommit: no BEGIN and no ROLLBACK round trip. Under READ COMMITTED every statement
+        # sees its own snapshot inside a transaction too, so a read sees exactly what it did before.
+        self._read_engine = create_engine(
+            url, pool_size=size, max_overflow=0, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
+        )
         self._executor: ThreadPoolExecutor | None = None
 
     async def run(
@@ -146,7 +151,7 @@ class _ThreadedPostgres:
             return call(conn)
 
     def _read(self, call: Callable[[Connection], T]) -> T:
-        with self._engine.connect() as conn:
+        with self._read_engine.connect() as conn:
             return call(conn)
 
     def close(self) -> None:
@@ -154,6 +159,7 @@ class _ThreadedPostgres:
             self._executor.shutdown(wait=True)
             self._executor = None
         self._engine.dispose()
+        self._read_engine.dispose()
 
 
 class Database:
