@@ -16,7 +16,7 @@ from massledger.app import create_app
 from massledger.auth.scopes import DOCUMENTS_READ, DOCUMENTS_WRITE
 from massledger.settings import Settings
 from massledger.traceability import hot
-from tests.conftest import Factory, fetch_token
+from tests.conftest import Api, Factory, fetch_token
 from tests.traceability.helpers import ago, document_body, event_body
 
 _SERVER_TIME = re.compile(r"\(server time [^)]*\)")
@@ -230,3 +230,29 @@ def test_rate_limit_and_revocation_are_enforced_on_the_lean_path(
         assert [_comparable(r) for r in statuses["lean"]] == [_comparable(r) for r in statuses["plain"]]
         assert [r.status_code for r in statuses["lean"]] == [404, 404, 429]
     assert served["get"] == 3
+
+
+def test_a_document_is_rendered_once_per_head_hash(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GET answers come from the rendered-view cache until an append moves the head hash; the read
+    checks still run on every request."""
+    from massledger.traceability import store
+
+    reads: list[str] = []
+    original = store.get_events
+
+    def counting(conn: Any, document_id: str) -> list[dict[str, Any]]:
+        reads.append(document_id)
+        return original(conn, document_id)
+
+    monkeypatch.setattr(store, "get_events", counting)
+    doc = api.post("/documents", json=document_body()).json()["id"]
+    first = api.get(f"/documents/{doc}")
+    assert api.get(f"/documents/{doc}").content == api.get(f"/v1/documents/{doc}").content == first.content
+    assert reads == [doc]
+    assert api.post(f"/documents/{doc}/events", json=event_body(at=ago(minutes=1))).status_code == 201
+    after = api.get(f"/documents/{doc}")
+    assert len(after.json()["events"]) == 1 and reads == [doc, doc]
+    assert api.get(f"/documents/{doc}").content == after.content and reads == [doc, doc]
+    # Who may read is checked every time, cached view or not.
+    other = Api(api.http, Factory(api.http.app.state.database, api.http.app.state.settings).client())  # type: ignore[attr-defined]
+    assert other.get(f"/documents/{doc}").status_code == 403

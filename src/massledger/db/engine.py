@@ -1,6 +1,7 @@
 """Database access: SQLite inline on the event loop (statements are sub-millisecond), PostgreSQL with sync
-psycopg connections in a thread pool (the driver releases the GIL while it waits). Domain code is written once as sync Core functions
-``fn(conn, ...)`` and runs on either path through :meth:`Database.write` / :meth:`Database.read`."""
+psycopg connections in a thread pool (the driver releases the GIL while it waits). Domain code is written
+once as sync Core functions ``fn(conn, ...)`` and runs on either path through :meth:`Database.write` /
+:meth:`Database.read`."""
 
 from __future__ import annotations
 

@@ -156,8 +156,10 @@ class HotRoutes:
 
     async def _get(self, scope: Scope, document_id: str) -> tuple[int, bytes]:
         principal = await self._principal(scope, _READ)
-        view = await self.fastapi.state.database.read(service.get_document, principal, document_id)
-        return 200, orjson.dumps(view)
+        rendered: bytes = await self.fastapi.state.database.read(
+            service.get_document_json, principal, document_id
+        )
+        return 200, rendered
 
 
 def _no_prefix(_index: int) -> str:

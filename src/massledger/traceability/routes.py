@@ -162,8 +162,8 @@ async def list_documents(
     responses={200: {"model": DocumentView}},
 )
 async def get_document(id: str, request: Request, principal: Principal = Depends(_read)) -> Response:
-    view: dict[str, Any] = await request.app.state.database.read(service.get_document, principal, id)
-    return Response(orjson.dumps(view), media_type="application/json")
+    rendered: bytes = await request.app.state.database.read(service.get_document_json, principal, id)
+    return Response(rendered, media_type="application/json")
 
 
 @public_router.get(
