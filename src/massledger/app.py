@@ -23,9 +23,11 @@ from massledger.ratelimit import RateLimiter
 from massledger.registry import routes as registry_routes
 from massledger.settings import Settings
 from massledger.traceability import routes as traceability_routes
+from massledger.traceability.hot import HotRoutes
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, hot_routes: bool = True) -> FastAPI:
+    """The application. ``hot_routes=False`` serves every route through FastAPI alone (tests compare)."""
     settings = settings or Settings()
     database = Database(settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous)
 
@@ -59,6 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.attachment_storage = FileStorage(settings.data_dir / "attachments")
 
     install_error_handlers(app)
+    if hot_routes:
+        # Added first, so it runs inside BodySizeLimit (middleware added later wraps earlier ones).
+        app.add_middleware(HotRoutes, fastapi=app)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

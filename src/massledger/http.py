@@ -30,7 +30,7 @@ def is_registry_path(path: str) -> bool:
     return path.startswith(REGISTRY_PREFIXES)
 
 
-def _is_json_content_type(value: str) -> bool:
+def is_json_content_type(value: str) -> bool:
     media = value.split(";", 1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
@@ -57,7 +57,7 @@ class JsonRoute(APIRoute):
             if has_body:
                 body = await request.body()
                 if body:
-                    if not _is_json_content_type(request.headers.get("content-type", "")):
+                    if not is_json_content_type(request.headers.get("content-type", "")):
                         raise UnsupportedMediaType("Content-Type must be application/json")
                     request._json = parse_json_body(body)
             return await handler(request)
@@ -100,15 +100,32 @@ def error_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    if is_registry_path(request.url.path):
+    return Response(
+        error_payload(request.url.path, status_code, code, message, extra),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def error_payload(
+    path: str, status_code: int, code: str, message: str, extra: dict[str, Any] | None = None
+) -> bytes:
+    """The JSON error envelope of the route family ``path`` belongs to."""
+    if is_registry_path(path):
         body = registry_body(status_code, message)
     else:
         body = traceability_body(status_code, code, message)
     if extra:
         body.update(extra)
-    return Response(
-        orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
-    )
+    return orjson.dumps(body)
+
+
+def validation_error(errors: list[dict[str, Any]]) -> tuple[str, str]:
+    """The error code and message of a request that failed validation (FastAPI's error list)."""
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return "invalidJson", "Request body is not valid JSON"
+    return "validationError", describe_validation_errors(errors)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -119,10 +136,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = list(exc.errors())
-        if any(error.get("type") == "json_invalid" for error in errors):
-            return error_response(request, 400, "invalidJson", "Request body is not valid JSON")
-        return error_response(request, 400, "validationError", describe_validation_errors(errors))
+        code, message = validation_error(list(exc.errors()))
+        return error_response(request, 400, code, message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from massledger.db import raw
 from massledger.db.engine import Database
@@ -62,3 +63,48 @@ def test_async_path(db: Database) -> None:
         return result
 
     assert asyncio.run(scenario()) == [("org-200", "x")]
+
+
+def test_async_transactions_commit_roll_back_and_mix_core_with_raw(db: Database) -> None:
+    """The handlers' path (SQLite: one long-lived connection with BEGIN/COMMIT on the DBAPI connection;
+    PostgreSQL: sync connections in threads): a failed write leaves nothing and the next one works, Core
+    and raw statements share one transaction, a read sees committed rows, and a write made meanwhile
+    through another connection is seen too."""
+    import asyncio
+
+    def row(i: int) -> dict[str, object]:
+        return {"id": f"org-{i}", "name": f"{i}", "public": True, "now": now_us()}
+
+    def insert_then_fail(conn: Connection) -> None:
+        raw.execute_many(conn, INSERT, [row(1)])
+        conn.execute(text("UPDATE organizations SET full_name = 'changed'"))
+        raise RuntimeError("roll back")
+
+    def insert_both_ways(conn: Connection) -> int:
+        raw.execute_many(conn, INSERT, [row(2)])
+        conn.execute(text("UPDATE organizations SET full_name = 'core' WHERE id = 'org-2'"))
+        return int(raw.fetch_one(conn, raw.Sql("SELECT count(*) FROM organizations"), {})[0])  # type: ignore[index]
+
+    def names(conn: Connection) -> list[tuple[object, ...]]:
+        return raw.fetch_all(conn, raw.Sql("SELECT id, full_name FROM organizations ORDER BY id"), {})
+
+    async def scenario() -> list[list[tuple[object, ...]]]:
+        seen = []
+        for _ in range(2):  # the second round runs on the same (SQLite) connection as the first
+            with pytest.raises(RuntimeError):
+                await db.write(insert_then_fail)
+            seen.append(await db.read(names))
+        assert await db.write(insert_both_ways) == 1
+        db.run_write(lambda conn: raw.execute_many(conn, INSERT, [row(3)]))  # another connection
+        seen.append(await db.read(names))
+        with pytest.raises(DBAPIError):  # a failed statement inside a read
+            await db.read(lambda conn: [names(conn), conn.execute(text("SELECT nonsense_column FROM x"))])
+        seen.append(await db.read(names))
+        await db.dispose()
+        seen.append(await db.read(names))  # usable again after dispose, as engines are
+        await db.dispose()
+        return seen
+
+    empty: list[tuple[object, ...]] = []
+    both = [("org-2", "core"), ("org-3", "3")]
+    assert asyncio.run(scenario()) == [empty, empty, both, both, both]

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from sqlalchemy import Connection
+from starlette.datastructures import State
 
 from massledger.auth import scopes as scope_names
 from massledger.auth import store
@@ -56,27 +57,42 @@ def _client_active(conn: Connection, client_id: str) -> bool:
 
 def limit_client(request: Request, principal: Principal) -> None:
     """The per-client rate limit of every authenticated route (429 tooManyRequests with Retry-After)."""
-    settings = request.app.state.settings
+    _limit(request.app.state, principal)
+
+
+def _limit(state: State, principal: Principal) -> None:
+    settings = state.settings
     per_second = (
         settings.rate_limit_test_per_second
         if principal.data_set == "TEST"
         else settings.rate_limit_prod_per_second
     )
-    request.app.state.rate_limiter.hit(principal.client_id, per_second, f"a {principal.data_set} client")
+    state.rate_limiter.hit(principal.client_id, per_second, f"a {principal.data_set} client")
 
 
-async def authenticate(request: Request, header: str | None) -> Principal:
+async def principal_of(state: State, header: str | None, needed: tuple[str, ...] = ()) -> Principal:
+    """The caller named by an Authorization header value, checked in this order: a bearer token (401),
+    its signature and expiry (401), the client's rate limit (429), the client not revoked (401), and
+    every scope in ``needed`` (403). ``state`` is the application's state."""
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Missing bearer token in the Authorization header")
     token = token.strip()
     try:
-        principal: Principal = request.app.state.tokens.verify(token)
+        principal: Principal = state.tokens.verify(token)
     except InvalidToken as exc:
         raise Unauthorized("Invalid or expired access token") from exc
-    limit_client(request, principal)
-    if not await request.app.state.client_status.is_active(principal.client_id):
+    _limit(state, principal)
+    if not await state.client_status.is_active(principal.client_id):
         raise Unauthorized("The client of this token has been revoked")
+    for scope in needed:
+        if scope not in principal.scopes:
+            raise Forbidden(f"This access token lacks the scope {scope}")
+    return principal
+
+
+async def authenticate(request: Request, header: str | None, needed: tuple[str, ...] = ()) -> Principal:
+    principal = await principal_of(request.app.state, header, needed)
     request.state.principal = principal
     return principal
 
@@ -90,11 +106,7 @@ def require(*needed: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency returning the principal when its token carries every scope in ``needed``."""
 
     async def dependency(request: Request, header: str | None = Depends(oauth2_scheme)) -> Principal:
-        principal = await authenticate(request, header)
-        for scope in needed:
-            if scope not in principal.scopes:
-                raise Forbidden(f"This access token lacks the scope {scope}")
-        return principal
+        return await authenticate(request, header, needed)
 
     dependency.required_scopes = needed  # type: ignore[attr-defined]  # read by the authorization matrix
     return dependency

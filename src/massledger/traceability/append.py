@@ -65,6 +65,11 @@ class _Stream:
     state: DocumentState
     recorded_us: int
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Every event of this request on this document gets the same createdAt: format it once.
+    recorded_at: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.recorded_at = us_to_iso(self.recorded_us)
 
     @property
     def id(self) -> str:
@@ -73,7 +78,7 @@ class _Stream:
     def append(self, body: dict[str, Any], external_us: int) -> None:
         body["seq"] = self.state.event_count + 1
         # Stamped under the document lock, never behind the previous append: createdAt is arrival order.
-        body["createdAt"] = us_to_iso(self.recorded_us)
+        body["createdAt"] = self.recorded_at
         encoded = canonical_json(body)
         hash_ = chain_hash(self.state.head_hash, encoded)
         self.state = apply_event(self.state, body, external_us, hash_)
@@ -125,6 +130,8 @@ class _Append:
         self.children: list[tuple[dict[str, Any], int]] = []
         self.members: dict[tuple[str, str], None] = {}
         self.grants: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # (document id, event name) pairs already found writable: a batch checks each pair once.
+        self.writable_names: set[tuple[str, str]] = set()
 
     # -- documents, locks, access ---------------------------------------------------------------------------
 
@@ -178,7 +185,9 @@ class _Append:
 
     def append_item(self, main: _Stream, item: AnyEvent, prefix: str) -> dict[str, Any]:
         name = item.name
-        permissions.check_writable(main.document, self.access_to(main.document), name)
+        if (main.id, name) not in self.writable_names:
+            permissions.check_writable(main.document, self.access_to(main.document), name)
+            self.writable_names.add((main.id, name))
         permissions.check_methodology_writer(main.document["category"], self.principal, f"{prefix}name")
         changes_access = isinstance(item, ActorEvent) and item.permissions is not None
         if changes_access and not permissions.is_trusted(main.document, self.principal):

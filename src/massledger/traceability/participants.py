@@ -9,6 +9,7 @@ import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
 import orjson
@@ -31,7 +32,9 @@ class _Lru:
     def get(self, key: str) -> tuple[str, dict[str, Any]] | None:
         item = self._items.get(key)
         if item is not None:
-            self._items.move_to_end(key)
+            # Dropped meanwhile by another thread? (PostgreSQL handlers run in threads.)
+            with suppress(KeyError):
+                self._items.move_to_end(key)
         return item
 
     def put(self, key: str, data_set: str, body: dict[str, Any]) -> None:

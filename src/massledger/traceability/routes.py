@@ -12,6 +12,7 @@ from massledger.auth.deps import require
 from massledger.auth.tokens import Principal
 from massledger.http import JsonRoute
 from massledger.ids import now_us
+from massledger.settings import Settings
 from massledger.traceability import restore, service
 from massledger.traceability.append import append_events
 from massledger.traceability.schemas import (
@@ -55,7 +56,10 @@ def _mark_replayed(response: Response, results: list[dict[str, Any]]) -> None:
 
 def write_context(request: Request, principal: Principal) -> service.WriteContext:
     """The write context of a request: the caller, the server clock, the configured limits."""
-    settings = request.app.state.settings
+    return context_for(request.app.state.settings, principal)
+
+
+def context_for(settings: Settings, principal: Principal) -> service.WriteContext:
     return service.WriteContext(
         principal=principal,
         now_us=now_us(),
@@ -158,8 +162,8 @@ async def list_documents(
     responses={200: {"model": DocumentView}},
 )
 async def get_document(id: str, request: Request, principal: Principal = Depends(_read)) -> Response:
-    view: dict[str, Any] = await request.app.state.database.read(service.get_document, principal, id)
-    return Response(orjson.dumps(view), media_type="application/json")
+    rendered: bytes = await request.app.state.database.read(service.get_document_json, principal, id)
+    return Response(rendered, media_type="application/json")
 
 
 @public_router.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -219,6 +220,50 @@ def get_document(conn: Connection, principal: Principal, document_id: str) -> di
     document = permissions.check_visible(store.get_document(conn, document_id), principal, document_id)
     permissions.check_readable(document, access_of(conn, document, principal))
     return load_view(conn, document)
+
+
+class _RenderedViews:
+    """``GET /documents/{id}`` answers (JSON bytes) by (document id, head hash), least recently used
+    first out beyond ``max_bytes``. The head hash chains the creation record and every event, and the
+    document row is their projection (only appends change it, always with a new head hash); participants
+    and addresses never change (participants.py caches them too). So a view rendered once for a head hash
+    is the view for as long as that hash is the head. Checks of who may read are never cached."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        return self._items.get(key)
+
+    def put(self, key: tuple[str, str], value: bytes) -> None:
+        if len(value) > self._max_bytes // 100:
+            return  # a few huge documents must not flush everything else
+        previous = self._items.pop(key, None)
+        self._bytes += len(value) - (len(previous) if previous is not None else 0)
+        self._items[key] = value
+        while self._bytes > self._max_bytes:
+            try:
+                _, dropped = self._items.popitem(last=False)
+            except KeyError:  # emptied by another thread (PostgreSQL handlers run in threads)
+                break
+            self._bytes -= len(dropped)
+
+
+_views = _RenderedViews(max_bytes=64 * 1024 * 1024)
+
+
+def get_document_json(conn: Connection, principal: Principal, document_id: str) -> bytes:
+    """:func:`get_document` as the JSON the route answers, rendered once per head hash."""
+    document = permissions.check_visible(store.get_document(conn, document_id), principal, document_id)
+    permissions.check_readable(document, access_of(conn, document, principal))
+    key = (str(document["id"]), str(document["head_hash"]))
+    rendered = _views.get(key)
+    if rendered is None:
+        rendered = orjson.dumps(load_view(conn, document))
+        _views.put(key, rendered)
+    return rendered
 
 
 def load_view(conn: Connection, document: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,166 @@
+"""A lean dispatch for the two hottest routes: `POST /documents/{documentId}/events` and
+`GET /documents/{id}` (and their `/v1` twins).
+
+Under load, FastAPI's per-request machinery (route matching over every included router, dependency
+solving, parameter validation, response-model serialisation) cost about as much CPU as the append itself
+(bench/README.md, "Where the time goes"). This ASGI middleware answers those two routes directly, with
+the same steps in the same order as the FastAPI route (see routes.py):
+
+1. body (append only): read it; a non-empty body must be JSON by Content-Type (415) and parse strictly
+   (400 invalidJson) — what ``http.JsonRoute`` does before anything else;
+2. the principal: bearer token, rate limit, revoked client, scope (``auth.deps.principal_of``, the
+   function FastAPI's dependency calls);
+3. body validation against the same ``EventIn`` model (400 validationError, FastAPI's wording);
+4. the same service function in the same transaction, and the same answer.
+
+Every other request, including other methods on these paths, goes on to FastAPI. It sits inside
+``BodySizeLimit`` (413) and the server-error handler (500), like the routes themselves. The OpenAPI
+document is unchanged: the FastAPI routes still exist and describe these operations.
+``tests/traceability/test_hot.py`` sends the same good and bad requests both ways and compares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from pydantic import TypeAdapter, ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from massledger.auth import scopes
+from massledger.auth.deps import principal_of
+from massledger.auth.tokens import Principal
+from massledger.errors import ApiError, UnsupportedMediaType
+from massledger.http import error_payload, is_json_content_type, parse_json_body, validation_error
+from massledger.traceability import service
+from massledger.traceability.append import append_events
+from massledger.traceability.routes import REPLAYED_HEADER, context_for
+from massledger.traceability.schemas import EventIn
+
+_EVENT: TypeAdapter[Any] = TypeAdapter(EventIn)
+_WRITE = (scopes.DOCUMENTS_WRITE,)
+_READ = (scopes.DOCUMENTS_READ,)
+_JSON = (b"content-type", b"application/json")
+
+
+def match(method: str, path: str) -> tuple[str, str] | None:
+    """("append" | "get", document id) when this request is one of the two hot routes."""
+    if path.startswith("/v1/"):
+        path = path[3:]
+    if not path.startswith("/documents/"):
+        return None
+    parts = path[11:].split("/")
+    if method == "GET" and len(parts) == 1 and parts[0]:
+        return "get", parts[0]
+    # (POST /documents/events, the batch route, has one part and is not matched here.)
+    if method == "POST" and len(parts) == 2 and parts[1] == "events" and parts[0]:
+        return "append", parts[0]
+    return None
+
+
+class _Disconnected(Exception):
+    pass
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class HotRoutes:
+    """ASGI middleware: answers the hot routes, passes everything else to ``app``."""
+
+    def __init__(self, app: ASGIApp, fastapi: FastAPI) -> None:
+        self.app = app
+        self.fastapi = fastapi
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = match(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        kind, document_id = route
+        headers: list[tuple[bytes, bytes]] = []
+        try:
+            if kind == "append":
+                status, payload = await self._append(scope, receive, document_id, headers)
+            else:
+                status, payload = await self._get(scope, document_id)
+        except _Disconnected:
+            return
+        except ApiError as exc:
+            status = exc.status_code
+            payload = error_payload(scope["path"], status, exc.code, exc.message, getattr(exc, "extra", None))
+            headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-length", str(len(payload)).encode()), _JSON, *headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _principal(self, scope: Scope, needed: tuple[str, ...]) -> Principal:
+        return await principal_of(self.fastapi.state, _header(scope, b"authorization"), needed)
+
+    async def _append(
+        self, scope: Scope, receive: Receive, document_id: str, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[int, bytes]:
+        raw = await _read_body(receive)
+        data: Any = None
+        if raw:
+            if not is_json_content_type(_header(scope, b"content-type") or ""):
+                raise UnsupportedMediaType("Content-Type must be application/json")
+            data = parse_json_body(raw)
+        principal = await self._principal(scope, _WRITE)
+        if not raw:  # no body at all (a JSON null is validated like any other value)
+            errors: list[dict[str, Any]] = [
+                {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+            ]
+            return self._invalid(scope, errors)
+        try:
+            # from_attributes as FastAPI validates bodies (it changes some error messages).
+            event = _EVENT.validate_python(data, from_attributes=True)
+        except ValidationError as exc:
+            errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+            return self._invalid(scope, errors)
+        state = self.fastapi.state
+        results = await state.database.write(
+            append_events, context_for(state.settings, principal), document_id, [event], _no_prefix
+        )
+        result = results[0]
+        if result.get("replayed"):
+            headers.append((REPLAYED_HEADER.lower().encode(), b"true"))
+        answer = {"documentId": document_id, "eventId": result["eventId"]}
+        if result["targetDocumentId"] is not None:
+            answer["targetDocumentId"] = result["targetDocumentId"]
+        return 201, orjson.dumps(answer)
+
+    def _invalid(self, scope: Scope, errors: list[dict[str, Any]]) -> tuple[int, bytes]:
+        code, message = validation_error(errors)
+        return 400, error_payload(scope["path"], 400, code, message)
+
+    async def _get(self, scope: Scope, document_id: str) -> tuple[int, bytes]:
+        principal = await self._principal(scope, _READ)
+        rendered: bytes = await self.fastapi.state.database.read(
+            service.get_document_json, principal, document_id
+        )
+        return 200, rendered
+
+
+def _no_prefix(_index: int) -> str:
+    return ""
