@@ -16,36 +16,20 @@ from decimal import Decimal
 from typing import Any
 
 from massledger.methodology import samples
-from massledger.methodology.samples import BUILDER_YEAR, Cast, DocumentRequest, shift_years
+from massledger.methodology.samples import (
+    BUILDER_YEAR,
+    Cast,
+    DocumentRequest,
+    address,
+    participant,
+    shift_years,
+)
 from massledger.organizations.schemas import OrganizationType
 
 MASS_IDS = 20
 METHODOLOGIES = ("bold-recycling", "bold-carbon")
 TARE_KG = Decimal(3500)
 SORTING_FACTOR = Decimal("0.04")
-
-
-def _company(name: str, tax_id: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "countryCode": "BR",
-        "name": name,
-        "taxId": tax_id,
-        "taxIdType": "CNPJ",
-        "type": "COMPANY",
-        **extra,
-    }
-
-
-def _site(street: str, number: str, city: str, lat: float, lon: float) -> dict[str, Any]:
-    return {
-        "street": street,
-        "number": number,
-        "city": city,
-        "countryState": "SP",
-        "countryCode": "BR",
-        "latitude": lat,
-        "longitude": lon,
-    }
 
 
 @dataclass(frozen=True)
@@ -57,11 +41,13 @@ class Role:
     participant: dict[str, Any] | None = None  # how the MassIDs name it (None: not an actor of MassIDs)
 
 
-GENERATOR = _company("Restaurante Sabor da Vila LTDA", "12345678000195", email="contato@sabordavila.example")
-HAULER = _company("Coleta Limpa Transportes LTDA", "23456789000186")
-PROCESSOR = _company("Separa Bem Triagem LTDA", "34567890000177")
-RECYCLER = _company("Composta Verde Cajamar LTDA", "45678901000168")
-INTEGRATOR = _company("Ciclo Integrador de Resíduos LTDA", "56789012000159")
+GENERATOR = participant(
+    "Restaurante Sabor da Vila LTDA", "12345678000195", email="contato@sabordavila.example"
+)
+HAULER = participant("Coleta Limpa Transportes LTDA", "23456789000186")
+PROCESSOR = participant("Separa Bem Triagem LTDA", "34567890000177")
+RECYCLER = participant("Composta Verde Cajamar LTDA", "45678901000168")
+INTEGRATOR = participant("Ciclo Integrador de Resíduos LTDA", "56789012000159")
 
 # Same places as the reference MassID (the rules check distances between them), other names.
 CAST = Cast(
@@ -70,15 +56,15 @@ CAST = Cast(
     processor=PROCESSOR,
     recycler=RECYCLER,
     integrator=INTEGRATOR,
-    generator_site=_site("Rua das Colinas", "510", "São Paulo", -23.5489, -46.6388),
-    hauler_site=_site("Avenida dos Caminhões", "90", "Guarulhos", -23.4543, -46.5337),
-    processor_site=_site("Rua da Triagem", "40", "Osasco", -23.5325, -46.7917),
-    yard=_site("Estrada do Composto", "1300", "Cajamar", -23.3560, -46.8770),
-    integrator_site=_site("Avenida Paulista", "1200", "São Paulo", -23.5614, -46.6559),
-    network=_company("Demo Carrot Network", "67890123000140"),
-    author=_company("Demo Methodology Author", "78901234000131"),
-    developer=_company("Demo Methodology Developer", "89012345000122"),
-    impact_pool=_company("Demo Community Impact Pool", "90123456000113"),
+    generator_site=address("Rua das Colinas", "510", "São Paulo", -23.5489, -46.6388),
+    hauler_site=address("Avenida dos Caminhões", "90", "Guarulhos", -23.4543, -46.5337),
+    processor_site=address("Rua da Triagem", "40", "Osasco", -23.5325, -46.7917),
+    yard=address("Estrada do Composto", "1300", "Cajamar", -23.3560, -46.8770),
+    integrator_site=address("Avenida Paulista", "1200", "São Paulo", -23.5614, -46.6559),
+    network=participant("Demo Carrot Network", "67890123000140"),
+    author=participant("Demo Methodology Author", "78901234000131"),
+    developer=participant("Demo Methodology Developer", "89012345000122"),
+    impact_pool=participant("Demo Community Impact Pool", "90123456000113"),
 )
 
 ROLES = (

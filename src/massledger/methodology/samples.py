@@ -23,7 +23,8 @@ def doc_id(name: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"document:{name}"))
 
 
-def _participant(name: str, tax_id: str, **extra: Any) -> dict[str, Any]:
+def participant(name: str, tax_id: str, **extra: Any) -> dict[str, Any]:
+    """An inline Brazilian company participant (CNPJ)."""
     return {
         "countryCode": "BR",
         "name": name,
@@ -34,7 +35,8 @@ def _participant(name: str, tax_id: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _address(street: str, number: str, city: str, lat: float, lon: float, **extra: Any) -> dict[str, Any]:
+def address(street: str, number: str, city: str, lat: float, lon: float, **extra: Any) -> dict[str, Any]:
+    """An inline address in São Paulo state."""
     return {
         "street": street,
         "number": number,
@@ -47,26 +49,26 @@ def _address(street: str, number: str, city: str, lat: float, lon: float, **extr
     }
 
 
-GENERATOR = _participant(
+GENERATOR = participant(
     "Restaurante Bom Prato LTDA",
     "11222333000181",
     email="contato@bomprato.example",
     mobileNumber="+5511999990000",
 )
-HAULER = _participant("Transportes Verdes LTDA", "22333444000172")
-PROCESSOR = _participant("Triagem Paulista LTDA", "33444555000163")
-RECYCLER = _participant("Compostagem Cajamar LTDA", "44555666000154")
-INTEGRATOR = _participant("Integra Resíduos LTDA", "55666777000145")
-NETWORK = _participant("Carrot Network", "66777888000136")
-AUTHOR = _participant("Methodology Author Org", "77888999000127")
-DEVELOPER = _participant("Methodology Developer Org", "88999000000118")
-IMPACT_POOL = _participant("Community Impact Pool", "99000111000109")
+HAULER = participant("Transportes Verdes LTDA", "22333444000172")
+PROCESSOR = participant("Triagem Paulista LTDA", "33444555000163")
+RECYCLER = participant("Compostagem Cajamar LTDA", "44555666000154")
+INTEGRATOR = participant("Integra Resíduos LTDA", "55666777000145")
+NETWORK = participant("Carrot Network", "66777888000136")
+AUTHOR = participant("Methodology Author Org", "77888999000127")
+DEVELOPER = participant("Methodology Developer Org", "88999000000118")
+IMPACT_POOL = participant("Community Impact Pool", "99000111000109")
 
-GENERATOR_SITE = _address("Rua das Colinas", "500", "São Paulo", -23.5489, -46.6388, zipCode="08575720")
-HAULER_SITE = _address("Avenida dos Caminhões", "77", "Guarulhos", -23.4543, -46.5337)
-PROCESSOR_SITE = _address("Rua da Triagem", "12", "Osasco", -23.5325, -46.7917)
-YARD = _address("Estrada do Composto", "1200", "Cajamar", -23.3560, -46.8770)
-INTEGRATOR_SITE = _address("Avenida Paulista", "1000", "São Paulo", -23.5614, -46.6559)
+GENERATOR_SITE = address("Rua das Colinas", "500", "São Paulo", -23.5489, -46.6388, zipCode="08575720")
+HAULER_SITE = address("Avenida dos Caminhões", "77", "Guarulhos", -23.4543, -46.5337)
+PROCESSOR_SITE = address("Rua da Triagem", "12", "Osasco", -23.5325, -46.7917)
+YARD = address("Estrada do Composto", "1200", "Cajamar", -23.3560, -46.8770)
+INTEGRATOR_SITE = address("Avenida Paulista", "1000", "São Paulo", -23.5614, -46.6559)
 
 
 @dataclass(frozen=True)
