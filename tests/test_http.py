@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tests.conftest import Api
@@ -68,3 +70,44 @@ def test_health_and_ready(app_client: TestClient) -> None:
     assert app_client.get("/health").json() == {"status": "ok"}
     ready = app_client.get("/ready")
     assert ready.status_code == 200 and ready.json()["status"] == "ok"
+
+
+def test_routes_are_registered_flat_with_hidden_v1_twins(app_client: TestClient) -> None:
+    """FastAPI ≥ 0.137 keeps included routers as nested branches walked on every request; the app
+    registers every route flat instead (http.include_flat), /v1 twins hidden from the OpenAPI document."""
+    app = app_client.app
+    routes = app.router.routes  # type: ignore[attr-defined]
+    api_routes = [route for route in routes if isinstance(route, APIRoute)]
+    # Only Starlette's own docs routes besides API routes: no nested router branch.
+    assert all(isinstance(route, APIRoute) or type(route).__name__ == "Route" for route in routes)
+    paths = {(route.path, frozenset(route.methods)) for route in api_routes}
+    assert ("/documents/{documentId}/events", frozenset({"POST"})) in paths
+    assert ("/v1/documents/{documentId}/events", frozenset({"POST"})) in paths
+    assert ("/organizations/{id}/inventory/action/{action}", frozenset({"POST"})) in paths
+    twins = [route for route in api_routes if route.path.startswith("/v1/")]
+    assert twins and not any(route.include_in_schema for route in twins)
+    schema_paths = app_client.get("/openapi.json").json()["paths"]
+    assert "/documents/{documentId}/events" in schema_paths
+    assert not any(path.startswith("/v1/") for path in schema_paths)
+
+
+def test_v1_twin_answers_like_the_original(api: Api) -> None:
+    created = api.post("/v1/documents", json=document_body())
+    assert created.status_code == 201, created.text
+    document_id = created.json()["id"]
+    original = api.get(f"/documents/{document_id}")
+    twin = api.get(f"/v1/documents/{document_id}")
+    assert original.status_code == twin.status_code == 200 and original.json() == twin.json()
+    listed = api.get("/v1/documents", params={"limit": 1})
+    assert listed.status_code == 200 and listed.json() == api.get("/documents", params={"limit": 1}).json()
+
+
+def test_include_flat_takes_api_routes_only() -> None:
+    from fastapi import APIRouter, FastAPI
+
+    from massledger.http import include_flat
+
+    router = APIRouter()
+    router.add_route("/plain", lambda request: None)
+    with pytest.raises(TypeError, match="API routes only"):
+        include_flat(FastAPI(), router)
