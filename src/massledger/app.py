@@ -21,6 +21,7 @@ from massledger.http import BodySizeLimit, include_flat, install_error_handlers
 from massledger.methodology import routes as methodology_routes
 from massledger.ratelimit import RateLimiter
 from massledger.registry import routes as registry_routes
+from massledger.registry.hot import HotActions
 from massledger.settings import Settings
 from massledger.traceability import routes as traceability_routes
 from massledger.traceability.hot import HotRoutes
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, hot_routes: bool = True) -> 
     if hot_routes:
         # Added first, so it runs inside BodySizeLimit (middleware added later wraps earlier ones).
         app.add_middleware(HotRoutes, fastapi=app)
+        app.add_middleware(HotActions, fastapi=app)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

@@ -249,3 +249,52 @@ def include_flat(app: FastAPI, router: APIRouter, prefix: str = "", include_in_s
             twin.include_in_schema = route.include_in_schema and include_in_schema
             route = twin
         app.router.routes.append(route)
+
+
+# -- lean ASGI dispatch (traceability/hot.py, registry/hot.py) ----------------------------------------------
+
+
+class ClientDisconnected(Exception):
+    """The client went away before its body was read: nothing to answer."""
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def scope_header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case), as Starlette's ``request.headers.get`` gives it."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def send_json(send: Send, status: int, payload: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    """A JSON answer with the headers Starlette's ``Response`` would set (content-length, content-type)."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-length", str(len(payload)).encode()),
+                (b"content-type", b"application/json"),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def api_error_answer(path: str, exc: ApiError) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """What the ApiError handler of ``install_error_handlers`` answers, as status, body and headers."""
+    payload = error_payload(path, exc.status_code, exc.code, exc.message, getattr(exc, "extra", None))
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
+    return exc.status_code, payload, headers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import time
@@ -70,7 +71,10 @@ def format_timestamp(value: datetime) -> str:
     return (text[:26] if utc.microsecond % 1000 else text[:23]) + "Z"
 
 
+@functools.lru_cache(maxsize=4096)
 def us_to_iso(value: int) -> str:
+    """Cached: one registry action formats the same instant for each of its journal lines, its
+    transaction and its retirement (~5 % of an action's CPU before)."""
     return format_timestamp(us_to_datetime(value))
 
 

@@ -39,15 +39,22 @@ def organization_member(*needed: str) -> Callable[..., Awaitable[Principal]]:
 
     async def dependency(request: Request, id: str, header: str | None = Depends(oauth2_scheme)) -> Principal:
         principal = await authenticate(request, header)
-        for scope in needed:
-            if scope not in principal.scopes:
-                raise Forbidden(f"This access token lacks the scope {scope}")
-        if id != principal.organization_id:
-            raise Forbidden(f"This access token acts for organization {principal.organization_id}, not {id}")
+        check_member(principal, id, needed)
         return principal
 
     dependency.required_scopes = needed  # type: ignore[attr-defined]  # read by the authorization matrix
     return dependency
+
+
+def check_member(principal: Principal, organization_id: str, needed: tuple[str, ...]) -> None:
+    """403 unless the token carries every scope in ``needed`` and acts for ``organization_id``."""
+    for scope in needed:
+        if scope not in principal.scopes:
+            raise Forbidden(f"This access token lacks the scope {scope}")
+    if organization_id != principal.organization_id:
+        raise Forbidden(
+            f"This access token acts for organization {principal.organization_id}, not {organization_id}"
+        )
 
 
 def ledger_of(principal: Principal, development: str | None) -> str:

@@ -23,6 +23,7 @@ from massledger.registry.deps import api_version, ledger_of, organization_member
 from massledger.registry.ledger import AmountError, tonnes_to_kg
 from massledger.registry.pdf import retirement_certificate
 from massledger.registry.schemas import (
+    IDEMPOTENCY_KEY_PATTERN,
     Action,
     ActionRequest,
     Address,
@@ -165,7 +166,7 @@ async def act(
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
-        pattern=r"^[\x21-\x7e]{1,255}$",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Replay with the same key and body returns the same transaction; another body is a 409",
     ),
     principal: Principal = Depends(_act),

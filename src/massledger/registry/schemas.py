@@ -12,6 +12,8 @@ from massledger.organizations.schemas import Organization
 from massledger.registry.ledger import KG_PER_TONNE, MAX_KG
 
 API_VERSION = "2023-06-16"
+# Printable ASCII without spaces, as the Idempotency-Key header of an action.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 Action = Literal["transfer", "retire", "transfer_retire", "cancel"]
 CreditType = Literal["exPost", "exAnte"]
 DataSetName = Literal["TEST", "PROD"]
