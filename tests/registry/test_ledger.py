@@ -56,6 +56,12 @@ def test_union_merges_and_refuses_overlap() -> None:
         ledger.union([(1, 5)], [(5, 6)])
 
 
+@pytest.mark.parametrize("text", ["1-2-3", "1-2,3", "1,2", "-1-2", "1--2", "a-b", "1-2,"])
+def test_malformed_ranges_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        ledger.parse_ranges(text)
+
+
 def test_subtract() -> None:
     assert ledger.subtract([(1, 100)], [(40, 60)]) == [(1, 39), (61, 100)]
     with pytest.raises(ValueError, match="not held"):
@@ -78,6 +84,24 @@ def test_take_high_conserves_units(held: list[tuple[int, int]], data: st.DataObj
         assert max(last for _, last in kept) < min(first for first, _ in taken)
     assert ledger.subtract(ledger.union(held, []), taken) == ledger.union(kept, [])
     assert ledger.parse_ranges(ledger.format_ranges(taken)) == taken
+
+
+@given(ranges, st.data())
+def test_insert_is_union_for_a_normal_holding(held: list[tuple[int, int]], data: st.DataObject) -> None:
+    """Crediting by binary search gives the merged union, and refuses overlaps, like ``union``."""
+    units = data.draw(st.integers(min_value=1, max_value=ledger.count(held)))
+    kept, taken = ledger.take_high(held, units)
+    pieces = data.draw(st.lists(st.sampled_from(taken), unique=True, min_size=1)) if taken else []
+    rest = [piece for piece in taken if piece not in pieces]
+    for base, added in ((kept, taken), (ledger.union(kept, rest), pieces), (ledger.union(held, []), [])):
+        assert ledger.insert(base, added) == ledger.union(base, added)
+    overlapping = [(held[0][0], held[0][0])]
+    with pytest.raises(ValueError, match="overlap"):
+        ledger.insert(ledger.union(held, []), overlapping)
+    assert ledger.insert([(1, 5), (10, 12)], [(6, 9)]) == [(1, 12)]
+    assert ledger.insert([(1, 5), (10, 12)], [(7, 8), (14, 15)]) == [(1, 5), (7, 8), (10, 12), (14, 15)]
+    with pytest.raises(ValueError, match="overlap at 10"):
+        ledger.insert([(1, 5), (10, 12)], [(7, 10)])
 
 
 def test_ex_ante_cap_is_half_of_the_unverified_estimate() -> None:

@@ -5,6 +5,7 @@ of N kg owns the serial units 1..N; a holding is a set of disjoint inclusive ran
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -57,11 +58,11 @@ def parse_ranges(text: str) -> list[Range]:
     """ "1-60,91-100" → [(1, 60), (91, 100)]; "" → []."""
     if not text:
         return []
-    result = []
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        result.append((int(first), int(last)))
-    return result
+    if text.count("-") != text.count(",") + 1:
+        raise ValueError(f"not a list of serial ranges: {text[:80]!r}")
+    # One C-level pass over the numbers: a retired sink's holding can hold thousands of ranges.
+    numbers = list(map(int, text.replace("-", ",").split(",")))
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
 
 
 def format_ranges(ranges: Iterable[Range]) -> str:
@@ -115,6 +116,26 @@ def union(left: Sequence[Range], right: Sequence[Range]) -> list[Range]:
             merged[-1] = (merged[-1][0], last)
         else:
             merged.append((first, last))
+    return merged
+
+
+def insert(held: Sequence[Range], added: Sequence[Range]) -> list[Range]:
+    """``union(held, added)`` for a normal ``held`` (a holding) and a few ``added`` ranges: each is placed
+    by binary search instead of re-sorting and re-merging the whole holding, so crediting a fragmented
+    holding (a retired sink collecting thousands of single-unit ranges) stays cheap."""
+    merged = list(held)
+    for first, last in sorted(added):
+        index = bisect.bisect_left(merged, (first, last))
+        if index > 0 and merged[index - 1][1] >= first:
+            raise ValueError(f"serial ranges overlap at {first}")
+        if index < len(merged) and merged[index][0] <= last:
+            raise ValueError(f"serial ranges overlap at {merged[index][0]}")
+        low, high = index, index
+        if index > 0 and merged[index - 1][1] + 1 == first:
+            low, first = index - 1, merged[index - 1][0]
+        if index < len(merged) and merged[index][0] == last + 1:
+            high, last = index + 1, merged[index][1]
+        merged[low:high] = [(first, last)]
     return merged
 
 

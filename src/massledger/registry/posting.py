@@ -12,7 +12,7 @@ from massledger.canonical import canonical_json, chain_hash
 from massledger.ids import us_to_iso
 from massledger.registry import store
 from massledger.registry.accounts import TERMINAL_KINDS
-from massledger.registry.ledger import Range, count, format_ranges, take_high, union
+from massledger.registry.ledger import Range, count, format_ranges, insert, take_high
 from massledger.registry.store import AccountRow, HoldingRow
 
 
@@ -73,7 +73,7 @@ class Posting:
         self, account: str, batch_id: str, ranges: list[Range], transaction_id: str, action: str
     ) -> None:
         holding = self.holding(account, batch_id)
-        holding.ranges = union(holding.ranges, ranges)
+        holding.ranges = insert(holding.ranges, ranges)
         holding.amount_kg += count(ranges)
         self._line(account, batch_id, count(ranges), ranges, transaction_id, action)
 
