@@ -56,6 +56,8 @@ class LoadedGraph:
     graph: DocumentGraph
     mass_view: dict[str, Any]
     definition_id: str | None
+    # The Definition's documents row as read here: the audit's events refer to it (read once, not again).
+    definition_row: dict[str, Any] | None = None
 
 
 def trusted(creation: Mapping[str, Any]) -> bool:
@@ -285,4 +287,5 @@ def load_graph(
         duplicate_candidates=of(DUPLICATE),
         outstanding_credits=_outstanding_credits(conn, of(CERTIFICATE)),
     )
-    return LoadedGraph(graph, views[mass["id"]], definition_id)
+    definition_row = definitions[definition_id] if definition_id is not None else None
+    return LoadedGraph(graph, views[mass["id"]], definition_id, definition_row)

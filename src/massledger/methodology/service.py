@@ -181,8 +181,15 @@ class _Audit:
         self.at_us = max(ctx.now_us, mass["last_event_at_us"] or 0)
         self.at = format_timestamp(instant(self.at_us))
 
-    def append(self, document_id: str, bodies: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        return append_events(self.conn, self.write, document_id, _EVENTS.validate_python(bodies), _field)
+    def append(
+        self,
+        document_id: str,
+        bodies: Sequence[dict[str, Any]],
+        known: Mapping[str, dict[str, Any]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """``known``: rows this transaction already holds (see :func:`append_events`)."""
+        events = _EVENTS.validate_python(bodies)
+        return append_events(self.conn, self.write, document_id, events, _field, known)
 
     def _child(
         self, type_: str, value: Decimal, unit: str, title: str, subtype: str | None = None
@@ -210,15 +217,20 @@ class _Audit:
             f"{self.methodology.name} audit of MassID {self.mass['id']}",
             subtype="Process",
         )
-        [created] = self.append(self.mass["id"], [_output(c.MASS_ID_AUDIT, self.at, target)])
+        # The MassID's row as run_audit locked it: nothing has written to it since.
+        known = {self.mass["id"]: self.mass}
+        [created] = self.append(self.mass["id"], [_output(c.MASS_ID_AUDIT, self.at, target)], known)
         return str(created["targetDocumentId"])
 
-    def record_audit(self, audit_id: str, evaluation: Evaluation, definition_id: str | None) -> str | None:
+    def record_audit(self, audit_id: str, evaluation: Evaluation, loaded: LoadedGraph) -> str | None:
         """The rule results, the verdict, the certificate of a passed audit (an OUTPUT: parent = audit),
         then CLOSE. Returns the certificate id."""
         bodies = audit_event_bodies(evaluation, instant(self.at_us))
-        if definition_id is not None:
-            bodies[0]["relatedDocument"] = {"documentId": definition_id}
+        known = {}
+        if loaded.definition_id is not None:
+            bodies[0]["relatedDocument"] = {"documentId": loaded.definition_id}
+            if loaded.definition_row is not None:
+                known[loaded.definition_id] = loaded.definition_row
         certify = evaluation.result == Outcome.PASSED and evaluation.certificate_value is not None
         if certify:
             assert evaluation.certificate_value is not None
@@ -231,8 +243,21 @@ class _Audit:
             )
             bodies.append(_output(methodology.certificate_type, self.at, target))
         bodies.append({"name": "CLOSE", "externalCreatedAt": self.at, "isPublic": True})
-        results = self.append(audit_id, bodies)
+        results = self.append(audit_id, bodies, known)
         return str(results[-2]["targetDocumentId"]) if certify else None
+
+    def lock_certificate(
+        self, certificate_id: str, audit_id: str, loaded: LoadedGraph
+    ) -> dict[str, dict[str, Any]]:
+        """The rows :meth:`record_certificate` writes or refers to, locked now (the MassID already is; the
+        audit and the certificate are this transaction's own), so that the certificate's append after
+        the minting, which holds the project's and the recipient account's rows until the commit, makes
+        no round trip to read them."""
+        ids = [certificate_id, self.mass["id"], audit_id]
+        known = store.get_documents(self.conn, ids, self.mass["data_set"], lock=True)
+        if loaded.definition_id is not None and loaded.definition_row is not None:
+            known[loaded.definition_id] = loaded.definition_row
+        return known
 
     def mint(
         self, graph: DocumentGraph, evaluation: Evaluation, recipient: str, ids: Mapping[str, str]
@@ -280,6 +305,7 @@ class _Audit:
         definition_id: str | None,
         evaluation: Evaluation,
         issued: IssuedBatch | None,
+        known: Mapping[str, dict[str, Any]],
     ) -> None:
         """The certificate's events (carrot.md §4): its MassID and audit, the methodology, the rewards
         distribution, the credits minted from it, and a RELATED link with the MassID (both ways)."""
@@ -323,7 +349,7 @@ class _Audit:
                 "relatedDocument": {"documentId": self.mass["id"]},
             }
         )
-        self.append(certificate_id, bodies)
+        self.append(certificate_id, bodies, known)
 
 
 def _field(index: int) -> str:
@@ -387,12 +413,15 @@ def run_audit(
     loaded: LoadedGraph = load_graph(conn, mass, methodology, instant(audit.at_us))
     evaluation = assess(methodology, loaded.graph)
     audit_id = audit.create_audit()
-    certificate_id = audit.record_audit(audit_id, evaluation, loaded.definition_id)
+    certificate_id = audit.record_audit(audit_id, evaluation, loaded)
     issued = None
     if certificate_id is not None:
         ids = {"certificateId": certificate_id, "auditId": audit_id, "massIdDocumentId": document_id}
+        # Minting locks rows every audit of this recycler and recipient needs: only the certificate's
+        # events come after it, their documents read beforehand.
+        known = audit.lock_certificate(certificate_id, audit_id, loaded)
         issued = audit.mint(loaded.graph, evaluation, recipient, ids)
-        audit.record_certificate(certificate_id, audit_id, loaded.definition_id, evaluation, issued)
+        audit.record_certificate(certificate_id, audit_id, loaded.definition_id, evaluation, issued, known)
     return {
         "auditId": audit_id,
         "documentId": document_id,

@@ -9,7 +9,7 @@ deduplicationId if any, insert, update the projection."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,9 +119,12 @@ def _event_record(**values: Any) -> dict[str, Any]:
 
 
 class _Append:
-    def __init__(self, conn: Connection, ctx: WriteContext) -> None:
+    def __init__(
+        self, conn: Connection, ctx: WriteContext, known: Mapping[str, dict[str, Any]] | None = None
+    ) -> None:
         self.conn = conn
         self.ctx = ctx
+        self.known = known or {}
         self.principal = ctx.principal
         self.documents: dict[str, dict[str, Any]] = {}
         self.streams: dict[str, _Stream] = {}
@@ -142,7 +145,15 @@ class _Append:
         if propagating:
             others.update(store.related_document_ids(self.conn, document_id))
         others.discard(document_id)
-        if others:
+        wanted = [document_id, *others]
+        if not propagating and all(wanted_id in self.known for wanted_id in wanted):
+            # The caller read (and locked) these rows earlier in this transaction: no second round trip.
+            self.documents = {
+                wanted_id: dict(self.known[wanted_id])
+                for wanted_id in wanted
+                if wanted_id == document_id or self.known[wanted_id]["data_set"] == data_set
+            }
+        elif others:
             self.documents = store.get_documents(self.conn, [document_id, *others], data_set, lock=True)
         else:
             row = store.get_document(self.conn, document_id, lock=True)
@@ -326,8 +337,10 @@ class _Append:
             raise ValidationFailed(
                 f"{prefix}relatedDocument.bidirectional", "only RELATED and LINK events write back-links"
             )
-        target = self.documents.get(reference.documentId) or store.get_document(
-            self.conn, reference.documentId
+        target = (
+            self.documents.get(reference.documentId)
+            or self.known.get(reference.documentId)
+            or store.get_document(self.conn, reference.documentId)
         )
         if target is None or target["data_set"] != self.principal.data_set:
             raise ValidationFailed(
@@ -565,9 +578,16 @@ def append_events(
     document_id: str,
     items: Sequence[AnyEvent],
     field: Callable[[int], str],
+    known: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Append events in order, all or nothing. ``field(i)`` names item i in error messages."""
-    request = _Append(conn, ctx)
+    """Append events in order, all or nothing. ``field(i)`` names item i in error messages.
+
+    ``known``: documents rows the caller has already read in this transaction, by id, used instead of
+    reading them again. When the document and every RELATED/LINK target are among them they must be
+    current and locked by this transaction (as :func:`store.get_documents` with ``lock`` leaves them);
+    a document only referenced (a custom event's ``relatedDocument``) is read for its id, data set,
+    category, type, subtype and owner, which never change."""
+    request = _Append(conn, ctx, known)
     main = request.open(document_id, items)
     results = [request.append_item(main, item, field(index)) for index, item in enumerate(items)]
     request.flush()
