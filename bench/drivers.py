@@ -90,7 +90,12 @@ class Raw:
         recorded = max(now_us(), document["updated_at_us"])
         count = document["event_count"]
         rows, head = self.template.rows(document_id, document["head_hash"], count + 1, self.batch, recorded)
-        cursor.executemany(self.insert, rows)
+        if self.backend == "postgresql" and len(rows) > 1:  # as store.insert_events: COPY for a batch
+            with cursor.copy(f"COPY events ({', '.join(sql.EVENT_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[column] for column in sql.EVENT_COLUMNS])
+        else:
+            cursor.executemany(self.insert, rows)
         cursor.execute(
             self.update,
             {

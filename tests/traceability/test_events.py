@@ -167,3 +167,60 @@ def test_batch_and_single_routes_are_served_under_v1(api: Api) -> None:
     batch = api.post("/v1/documents/events", json={"documentId": document_id, "events": [event_body("B")]})
     assert batch.status_code == 201
     assert len(api.get(f"/v1/documents/{document_id}").json()["events"]) == 2
+
+
+def test_a_batch_checks_each_participant_and_address_id_once_and_names_the_failing_event(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids are looked up once per request; an unknown one still fails at its own index, and an inline
+    participant or address resolves as before."""
+    from massledger.traceability import participants
+
+    document_id = _document(api)
+    view = api.get(f"/documents/{document_id}").json()
+    refs = {"participantId": view["participant"]["id"], "addressId": view["address"]["id"]}
+    looked_up: list[str] = []
+    original = participants.load_participants
+
+    def counting(conn: Any, ids: Any) -> Any:
+        looked_up.extend(ids)
+        return original(conn, ids)
+
+    monkeypatch.setattr(participants, "load_participants", counting)
+    unknown = "00000000-0000-4000-8000-000000000000"
+    events = [event_body(f"Step {i}", **refs) for i in range(5)]
+    for field, index in (("participantId", 3), ("addressId", 4)):
+        bad = [*events[:index], {**events[index], field: unknown}, *events[index + 1 :]]
+        response = api.post("/documents/events", json={"documentId": document_id, "events": bad})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["message"] == (
+            f"events[{index}].{field}: {field.removesuffix('Id')} {unknown} was not found"
+        )
+    assert api.get(f"/documents/{document_id}").json()["events"] == []
+    looked_up.clear()
+    inline = {**events[2], "participant": view["participant"]}
+    del inline["participantId"], inline["participant"]["id"]
+    events[2] = inline
+    response = api.post("/documents/events", json={"documentId": document_id, "events": events})
+    assert response.status_code == 201
+    assert looked_up == [refs["participantId"]]  # once for five events (the inline one resolves)
+    stored = api.get(f"/documents/{document_id}").json()["events"]
+    assert [e["participant"]["id"] for e in stored] == [refs["participantId"]] * 5
+    assert [e["address"]["id"] for e in stored] == [refs["addressId"]] * 5
+
+
+def test_a_batch_stores_each_instant_in_utc_whatever_its_offset(api: Api) -> None:
+    document_id = _document(api)
+    times = ["2025-03-10T05:00:00-03:00", "2025-03-10T08:00:00Z", "2025-03-10T08:00:00.000001Z"]
+    times += ["2025-03-10T09:00:00.000001+01:00", "2025-03-10T08:00:00.120Z"]
+    events = [event_body(f"Step {i}", at=at) for i, at in enumerate(times)]
+    response = api.post("/documents/events", json={"documentId": document_id, "events": events})
+    assert response.status_code == 201
+    stored = api.get(f"/documents/{document_id}").json()["events"]
+    assert [e["externalCreatedAt"] for e in stored] == [
+        "2025-03-10T08:00:00.000Z",
+        "2025-03-10T08:00:00.000Z",
+        "2025-03-10T08:00:00.000001Z",
+        "2025-03-10T08:00:00.000001Z",
+        "2025-03-10T08:00:00.120Z",
+    ]

@@ -26,8 +26,9 @@ _HEADERS = ("content-type", "www-authenticate", "retry-after", "idempotent-repla
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """Counts the requests the lean dispatch answered itself."""
-    counts = {"append": 0, "get": 0}
+    counts = {"append": 0, "get": 0, "batch": 0}
     original_append, original_get = hot.HotRoutes._append, hot.HotRoutes._get
+    original_batch = hot.HotRoutes._batch
 
     async def append(self: hot.HotRoutes, *args: Any) -> tuple[int, bytes]:
         counts["append"] += 1
@@ -37,7 +38,12 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
         counts["get"] += 1
         return await original_get(self, *args)
 
+    async def batch(self: hot.HotRoutes, *args: Any) -> tuple[int, bytes]:
+        counts["batch"] += 1
+        return await original_batch(self, *args)
+
     monkeypatch.setattr(hot.HotRoutes, "_append", append)
+    monkeypatch.setattr(hot.HotRoutes, "_batch", batch)
     monkeypatch.setattr(hot.HotRoutes, "_get", get)
     yield counts
 
@@ -75,14 +81,17 @@ def _same(lean: TestClient, plain: TestClient, method: str, path: str, **kwargs:
     return a
 
 
-def test_match_picks_only_the_two_hot_routes() -> None:
+def test_match_picks_only_the_hot_routes() -> None:
     assert hot.match("POST", "/documents/abc/events") == ("append", "abc")
+    assert hot.match("POST", "/documents/events") == ("batch", "")
+    assert hot.match("POST", "/v1/documents/events") == ("batch", "")
     assert hot.match("POST", "/v1/documents/abc/events") == ("append", "abc")
     assert hot.match("GET", "/documents/abc") == ("get", "abc")
     assert hot.match("GET", "/v1/documents/abc") == ("get", "abc")
     for method, path in [
-        ("POST", "/documents/events"),  # the batch route
         ("POST", "/documents"),
+        ("PUT", "/documents/events"),
+        ("POST", "/documents/events/"),
         ("GET", "/documents"),
         ("GET", "/documents/"),
         ("GET", "/documents/abc/"),
@@ -153,12 +162,54 @@ def test_bad_requests_are_answered_as_fastapi_does(
         ("GET", "/v1/documents/missing", {"headers": auth}),
         ("GET", "/documents/events", {"headers": auth}),
     ]
+    batch = {"documentId": doc, "events": [good, good]}
+    for target in ("/documents/events", "/v1/documents/events"):
+        cases += [
+            ("POST", target, {"json": batch}),  # no token
+            ("POST", target, {"json": batch, "headers": read_only}),
+            ("POST", target, {"content": b"{not json", "headers": json_type}),
+            (
+                "POST",
+                target,
+                {"content": b'{"documentId": "x"}', "headers": {**auth, "Content-Type": "text/plain"}},
+            ),
+            ("POST", target, {"content": b"", "headers": auth}),
+            ("POST", target, {"content": b"null", "headers": {**auth, **json_type}}),
+            ("POST", target, {"json": [good], "headers": auth}),
+            ("POST", target, {"json": {"documentId": doc}, "headers": auth}),
+            ("POST", target, {"json": {**batch, "events": []}, "headers": auth}),
+            ("POST", target, {"json": {**batch, "events": [good] * 101}, "headers": auth}),
+            ("POST", target, {"json": {**batch, "surprise": 1}, "headers": auth}),
+            ("POST", target, {"json": {**batch, "events": [good, {**good, "value": -1}]}, "headers": auth}),
+            ("POST", target, {"json": {**batch, "events": [good, {**good, "name": ""}]}, "headers": auth}),
+            (
+                "POST",
+                target,
+                {"json": {**batch, "events": [good, {**good, "name": "SPLIT"}]}, "headers": auth},
+            ),
+            (
+                "POST",
+                target,
+                {"json": {**batch, "events": [good, {**good, "participantId": "nope"}]}, "headers": auth},
+            ),
+            (
+                "POST",
+                target,
+                {
+                    "json": {**batch, "events": [good, {**good, "externalCreatedAt": ago(minutes=-10)}]},
+                    "headers": auth,
+                },
+            ),
+            ("POST", target, {"json": batch, "headers": stranger}),
+            ("POST", target, {"json": batch, "headers": prod}),
+            ("POST", target, {"json": {**batch, "documentId": "missing"}, "headers": auth}),
+        ]
     for method, target, kwargs in cases:
         response = _same(lean, plain, method, target, **kwargs)
         assert response.status_code >= 400, (method, target, response.text)
     # Nothing was stored by any of them.
     assert plain.get(f"/documents/{doc}", headers=auth).json()["events"] == []
-    assert served["append"] > 0 and served["get"] > 0
+    assert served["append"] > 0 and served["get"] > 0 and served["batch"] > 0
 
 
 def test_good_requests_are_answered_as_fastapi_does(
@@ -203,14 +254,63 @@ def test_good_requests_are_answered_as_fastapi_does(
     )
     assert conflict.status_code == 409
 
+    # The batch: the same answer shape both ways (fresh ids), the same replay and conflict.
+    at = ago(minutes=1)  # one instant for every batch below: each is at or after the latest event
+    batch = {
+        "documentId": doc,
+        "events": [
+            event_body("Weighing", at=at, value=3),
+            event_body("SPLIT", at=at, target={**document_body(), "value": 1}),
+        ],
+    }
+    batches = [
+        client.post(path, json=batch, headers=auth)
+        for client, path in (
+            (lean, "/documents/events"),
+            (plain, "/documents/events"),
+            (lean, "/v1/documents/events"),
+        )
+    ]
+    for response in batches:
+        assert response.status_code == 201, response.text
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers.get("idempotent-replayed") is None
+        assert response.headers["content-length"] == str(len(response.content))
+        answer = response.json()
+        assert list(answer) == ["documentId", "events"] and answer["documentId"] == doc
+        assert [list(e) for e in answer["events"]] == [["eventId", "targetDocumentId"]] * 2
+        assert answer["events"][0]["targetDocumentId"] is None
+        assert answer["events"][1]["targetDocumentId"] is not None
+    keyed = {
+        "documentId": doc,
+        "events": [event_body("Weighing", at=at, deduplicationId=f"batch-{i}") for i in range(2)],
+    }
+    stored = lean.post("/documents/events", json=keyed, headers=auth)
+    assert stored.status_code == 201
+    replay = _same(lean, plain, "POST", "/documents/events", json=keyed, headers=auth)
+    assert replay.json() == stored.json() and replay.headers["idempotent-replayed"] == "true"
+    half = {**keyed, "events": [keyed["events"][0], event_body("Weighing", at=at)]}
+    partly = lean.post("/documents/events", json=half, headers=auth)
+    assert partly.status_code == 201 and partly.headers.get("idempotent-replayed") is None
+    assert partly.json()["events"][0] == stored.json()["events"][0]
+    conflict = _same(
+        lean,
+        plain,
+        "POST",
+        "/documents/events",
+        json={**keyed, "events": [{**keyed["events"][0], "label": "x"}]},
+        headers=auth,
+    )
+    assert conflict.status_code == 409
+
     # GET: byte for byte the same document, at both paths.
     for path in (f"/documents/{doc}", f"/v1/documents/{doc}"):
         a, b = lean.get(path, headers=auth), plain.get(path, headers=auth)
         assert a.status_code == b.status_code == 200
         assert a.content == b.content
         assert a.headers["content-type"] == b.headers["content-type"] == "application/json"
-    assert len(lean.get(f"/documents/{doc}", headers=auth).json()["events"]) == 7
-    assert served["append"] >= 5 and served["get"] >= 2
+    assert len(lean.get(f"/documents/{doc}", headers=auth).json()["events"]) == 7 + 6 + 2 + 1
+    assert served["append"] >= 5 and served["get"] >= 2 and served["batch"] >= 5
 
 
 def test_rate_limit_and_revocation_are_enforced_on_the_lean_path(

@@ -3,11 +3,14 @@ the OpenAPI; errors name the field without internal union tags."""
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import TypeAdapter, ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from massledger.traceability.schemas import (
     ActorEvent,
@@ -15,10 +18,12 @@ from massledger.traceability.schemas import (
     CloseEvent,
     CustomEvent,
     EventIn,
+    Mass,
     OutputEvent,
     RelatedEvent,
     SplitEvent,
     UpdateEvent,
+    _json_number,
 )
 from tests.conftest import Api
 from tests.traceability.helpers import document_body, event_body, logical_events, target_body
@@ -112,3 +117,37 @@ def test_errors_name_the_field_in_single_and_batch_requests(api: Api) -> None:
     assert batch.status_code == 400
     message = batch.json()["errors"][0]["message"]
     assert message.startswith("events[1].target.") and "event[" not in message
+
+
+# Mass as it was declared with pydantic's constraints; schemas.Mass checks the digits in one call.
+_CONSTRAINED_MASS: TypeAdapter[Any] = TypeAdapter(
+    Annotated[
+        Decimal,
+        BeforeValidator(_json_number),
+        Field(ge=0, max_digits=24, decimal_places=6, allow_inf_nan=False),
+    ]
+)
+_MASS: TypeAdapter[Any] = TypeAdapter(Mass)
+
+
+def _outcome(adapter: TypeAdapter[Any], value: Any) -> Any:
+    try:
+        return ("ok", adapter.validate_python(value))
+    except ValidationError as exc:
+        return [(e["type"], e["msg"], e.get("ctx", {}).get("error") is None) for e in exc.errors()]
+
+
+_DECIMALS = st.decimals(allow_nan=True, allow_infinity=True) | st.builds(
+    lambda digits, exponent, negative: Decimal((int(negative), digits, exponent)),
+    st.lists(st.integers(0, 9), min_size=1, max_size=30).map(tuple),
+    st.integers(-12, 12),
+    st.booleans(),
+)
+
+
+@settings(max_examples=1000)
+@given(value=_DECIMALS | st.floats() | st.integers() | st.text(max_size=5) | st.booleans() | st.none())
+def test_mass_accepts_and_refuses_exactly_as_the_constrained_decimal(value: Any) -> None:
+    """Same value or the same errors (type, message, in the same order when several fail) for any
+    input: negative and too many places, whole digits, trailing zeros, exponents, NaN, strings."""
+    assert _outcome(_MASS, value) == _outcome(_CONSTRAINED_MASS, value)

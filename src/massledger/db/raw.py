@@ -71,3 +71,20 @@ def execute_many(conn: Connection, sql: Sql, rows: Sequence[Mapping[str, Any]]) 
         cursor.executemany(sql.for_dialect(conn.dialect.name), rows)
     finally:
         cursor.close()
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """PostgreSQL only: insert rows with one ``COPY … FROM STDIN`` (psycopg formats the rows in C). For a
+    batch of events this costs about a third of ``executemany``'s client CPU (one Bind/Execute per row)
+    and less server CPU too."""
+    if not rows:
+        return
+    cursor = _cursor(conn)
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+    finally:
+        cursor.close()

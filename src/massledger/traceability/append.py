@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -135,6 +136,13 @@ class _Append:
         self.grants: dict[tuple[str, str], list[dict[str, Any]]] = {}
         # (document id, event name) pairs already found writable: a batch checks each pair once.
         self.writable_names: set[tuple[str, str]] = set()
+        # Per request, not per event: the author record, participant/address ids already found in the
+        # caller's data set, and timestamps already converted (aware datetimes: equal instants, equal
+        # microseconds and UTC text).
+        self.author = author_of(self.principal)
+        self.known_participants: set[str | None] = set()
+        self.known_addresses: set[str | None] = set()
+        self.times: dict[datetime, tuple[int, str]] = {}
 
     # -- documents, locks, access ---------------------------------------------------------------------------
 
@@ -187,6 +195,13 @@ class _Append:
     def writable(self, document: dict[str, Any], name: str) -> bool:
         return self.access_to(document).can_write(name)
 
+    def timestamp(self, value: datetime) -> tuple[int, str]:
+        """(µs since the epoch, stored UTC text) of a request timestamp."""
+        known = self.times.get(value)
+        if known is None:
+            known = self.times[value] = (datetime_to_us(value), format_timestamp(value))
+        return known
+
     def check_room(self, stream: _Stream, field_name: str) -> None:
         limit = self.ctx.max_events_per_document
         if stream.state.event_count >= limit:
@@ -236,7 +251,7 @@ class _Append:
                 f"{prefix}name: document {main.id} is CLOSED; only RELATED, LINK and OUTPUT are accepted"
             )
         self.check_room(main, f"{prefix}name")
-        external_us = datetime_to_us(item.externalCreatedAt)
+        external_us, external_at = self.timestamp(item.externalCreatedAt)
         check_not_future(self.ctx, external_us, f"{prefix}externalCreatedAt")
         latest = main.state.last_event_at_us
         if latest is not None and external_us < latest:
@@ -245,17 +260,27 @@ class _Append:
                 f"must be at or after the latest event of the document ({us_to_iso(latest)})",
             )
         data_set = self.principal.data_set
+        participant_id = item.participantId
+        if item.participant is not None or participant_id not in self.known_participants:
+            participant_id = participant_ref(self.conn, data_set, item.participant, participant_id, prefix)
+            if item.participant is None and participant_id is not None:
+                self.known_participants.add(participant_id)
+        address_id = item.addressId
+        if item.address is not None or address_id not in self.known_addresses:
+            address_id = address_ref(self.conn, data_set, item.address, address_id, prefix)
+            if item.address is None and address_id is not None:
+                self.known_addresses.add(address_id)
         body = _event_record(
             id=event_id,
             documentId=main.id,
             name=name,
             label=item.label,
-            externalCreatedAt=format_timestamp(item.externalCreatedAt),
+            externalCreatedAt=external_at,
             externalId=item.externalId,
             isPublic=item.isPublic,
-            participantId=participant_ref(self.conn, data_set, item.participant, item.participantId, prefix),
-            addressId=address_ref(self.conn, data_set, item.address, item.addressId, prefix),
-            author=author_of(self.principal),
+            participantId=participant_id,
+            addressId=address_id,
+            author=self.author,
             metadata={"attributes": attributes(item)},
             tags=item.tags or [],
             attachments=event_attachments(self.conn, main.id, item.attachments, item.isPublic, prefix),

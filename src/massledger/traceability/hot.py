@@ -1,17 +1,19 @@
-"""A lean dispatch for the two hottest routes: `POST /documents/{documentId}/events` and
-`GET /documents/{id}` (and their `/v1` twins).
+"""A lean dispatch for the hottest routes: `POST /documents/{documentId}/events`, `POST /documents/events`
+(the batch) and `GET /documents/{id}` (and their `/v1` twins).
 
 Under load, FastAPI's per-request machinery (route matching over every included router, dependency
 solving, parameter validation, response-model serialisation) cost about as much CPU as the append itself
 (bench/README.md, "Where the time goes"). This ASGI middleware answers those two routes directly, with
-the same steps in the same order as the FastAPI route (see routes.py):
+the same steps in the same order as the FastAPI routes (see routes.py):
 
 1. body (append only): read it; a non-empty body must be JSON by Content-Type (415) and parse strictly
    (400 invalidJson) — what ``http.JsonRoute`` does before anything else;
 2. the principal: bearer token, rate limit, revoked client, scope (``auth.deps.principal_of``, the
    function FastAPI's dependency calls);
-3. body validation against the same ``EventIn`` model (400 validationError, FastAPI's wording);
-4. the same service function in the same transaction, and the same answer.
+3. body validation against the same ``EventIn`` / ``EventBatch`` model (400 validationError, FastAPI's
+   wording);
+4. the same service function in the same transaction, and the same answer (for the batch: what the
+   ``BatchCreated`` response model makes of the results, without validating 100 results again).
 
 Every other request, including other methods on these paths, goes on to FastAPI. It sits inside
 ``BodySizeLimit`` (413) and the server-error handler (500), like the routes themselves. The OpenAPI
@@ -35,16 +37,17 @@ from massledger.http import error_payload, is_json_content_type, parse_json_body
 from massledger.traceability import service
 from massledger.traceability.append import append_events
 from massledger.traceability.routes import REPLAYED_HEADER, context_for
-from massledger.traceability.schemas import EventIn
+from massledger.traceability.schemas import EventBatch, EventIn
 
 _EVENT: TypeAdapter[Any] = TypeAdapter(EventIn)
+_BATCH: TypeAdapter[EventBatch] = TypeAdapter(EventBatch)
 _WRITE = (scopes.DOCUMENTS_WRITE,)
 _READ = (scopes.DOCUMENTS_READ,)
 _JSON = (b"content-type", b"application/json")
 
 
 def match(method: str, path: str) -> tuple[str, str] | None:
-    """("append" | "get", document id) when this request is one of the two hot routes."""
+    """("append" | "get", document id) or ("batch", "") when this request is one of the hot routes."""
     if path.startswith("/v1/"):
         path = path[3:]
     if not path.startswith("/documents/"):
@@ -52,7 +55,8 @@ def match(method: str, path: str) -> tuple[str, str] | None:
     parts = path[11:].split("/")
     if method == "GET" and len(parts) == 1 and parts[0]:
         return "get", parts[0]
-    # (POST /documents/events, the batch route, has one part and is not matched here.)
+    if method == "POST" and parts == ["events"]:
+        return "batch", ""
     if method == "POST" and len(parts) == 2 and parts[1] == "events" and parts[0]:
         return "append", parts[0]
     return None
@@ -97,6 +101,8 @@ class HotRoutes:
         try:
             if kind == "append":
                 status, payload = await self._append(scope, receive, document_id, headers)
+            elif kind == "batch":
+                status, payload = await self._batch(scope, receive, headers)
             else:
                 status, payload = await self._get(scope, document_id)
         except _Disconnected:
@@ -117,9 +123,9 @@ class HotRoutes:
     async def _principal(self, scope: Scope, needed: tuple[str, ...]) -> Principal:
         return await principal_of(self.fastapi.state, _header(scope, b"authorization"), needed)
 
-    async def _append(
-        self, scope: Scope, receive: Receive, document_id: str, headers: list[tuple[bytes, bytes]]
-    ) -> tuple[int, bytes]:
+    async def _body(self, scope: Scope, receive: Receive, adapter: TypeAdapter[Any]) -> tuple[Principal, Any]:
+        """Steps 1-3 for a write: the parsed JSON body, the principal, the validated body. A bad body
+        raises :class:`_Invalid` with FastAPI's error list."""
         raw = await _read_body(receive)
         data: Any = None
         if raw:
@@ -128,16 +134,22 @@ class HotRoutes:
             data = parse_json_body(raw)
         principal = await self._principal(scope, _WRITE)
         if not raw:  # no body at all (a JSON null is validated like any other value)
-            errors: list[dict[str, Any]] = [
-                {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
-            ]
-            return self._invalid(scope, errors)
+            raise _Invalid([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
         try:
             # from_attributes as FastAPI validates bodies (it changes some error messages).
-            event = _EVENT.validate_python(data, from_attributes=True)
+            return principal, adapter.validate_python(data, from_attributes=True)
         except ValidationError as exc:
-            errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-            return self._invalid(scope, errors)
+            raise _Invalid(
+                [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+            ) from None
+
+    async def _append(
+        self, scope: Scope, receive: Receive, document_id: str, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[int, bytes]:
+        try:
+            principal, event = await self._body(scope, receive, _EVENT)
+        except _Invalid as invalid:
+            return self._invalid(scope, invalid.errors)
         state = self.fastapi.state
         results = await state.database.write(
             append_events, context_for(state.settings, principal), document_id, [event], _no_prefix
@@ -149,6 +161,27 @@ class HotRoutes:
         if result["targetDocumentId"] is not None:
             answer["targetDocumentId"] = result["targetDocumentId"]
         return 201, orjson.dumps(answer)
+
+    async def _batch(
+        self, scope: Scope, receive: Receive, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[int, bytes]:
+        try:
+            principal, batch = await self._body(scope, receive, _BATCH)
+        except _Invalid as invalid:
+            return self._invalid(scope, invalid.errors)
+        state = self.fastapi.state
+        results = await state.database.write(
+            append_events,
+            context_for(state.settings, principal),
+            batch.documentId,
+            batch.events,
+            _batch_prefix,
+        )
+        if results and all(result.get("replayed") for result in results):
+            headers.append((REPLAYED_HEADER.lower().encode(), b"true"))
+        # BatchCreated's fields, in its order ("replayed" is not one of them).
+        events = [{"eventId": r["eventId"], "targetDocumentId": r["targetDocumentId"]} for r in results]
+        return 201, orjson.dumps({"documentId": batch.documentId, "events": events})
 
     def _invalid(self, scope: Scope, errors: list[dict[str, Any]]) -> tuple[int, bytes]:
         code, message = validation_error(errors)
@@ -162,5 +195,14 @@ class HotRoutes:
         return 200, rendered
 
 
+class _Invalid(Exception):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+
+
 def _no_prefix(_index: int) -> str:
     return ""
+
+
+def _batch_prefix(index: int) -> str:
+    return f"events[{index}]."

@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 OPEN, CLOSED, CANCELLED = "OPEN", "CLOSED", "CANCELLED"
 # After CLOSE only relation events may still be recorded (design §3).
 ALLOWED_AFTER_CLOSE = frozenset({"RELATED", "LINK", "OUTPUT"})
 
 
-@dataclass(frozen=True)
-class DocumentState:
+class DocumentState(NamedTuple):
+    """Immutable; a NamedTuple, not a frozen dataclass: one is built per event folded (~3× cheaper)."""
+
     status: str
     current_value: Decimal
     is_public: bool
@@ -56,7 +56,7 @@ def apply_event(
         is_publicly_searchable = bool(updates.get("isPubliclySearchable", is_publicly_searchable))
     elif name == "SPLIT":
         current_value -= Decimal(body["target"]["value"])
-    # Every field changes (event count, hash): a new state, built directly (dataclasses.replace is slow).
+    # Every field changes (event count, hash): a new state, built directly.
     return DocumentState(
         status,
         current_value,

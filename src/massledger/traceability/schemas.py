@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +21,9 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+# pydantic's own digit checks (what Field(max_digits=..., decimal_places=...) runs), for the same errors.
+from pydantic._internal._validators import decimal_places_validator, max_digits_validator
 
 _ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|z|[+-]\d{2}:\d{2})$")
 
@@ -54,11 +57,29 @@ def _json_number(value: Any) -> Any:
     return value
 
 
+_MAX_DIGITS, _DECIMAL_PLACES = 24, 6
+
+
+def _mass_digits(value: Decimal) -> Decimal:
+    """``Field(max_digits=24, decimal_places=6)``'s checks, with pydantic's own functions and errors, in
+    its order (total digits, then places, then whole digits), after ``ge`` and the finite check as
+    before; but one call, and none of them for the usual mass (at most 6 places and 18 digits, which
+    passes all three). Declared as constraints next to a BeforeValidator, each of the four became a
+    Python call per value (~4 µs per event of a batch)."""
+    _sign, digits, exponent = value.as_tuple()
+    if isinstance(exponent, int) and -_DECIMAL_PLACES <= exponent <= 0 and len(digits) <= 18:
+        return value
+    max_digits_validator(value, _MAX_DIGITS)
+    return cast(Decimal, decimal_places_validator(value, _DECIMAL_PLACES, _MAX_DIGITS))
+
+
 # Masses are exact decimals (never floats) with at most 6 decimal places.
 Mass = Annotated[
     Decimal,
+    # ge and the finite check run in pydantic-core; then the digits (in this order, as before).
+    Field(ge=0, allow_inf_nan=False),
+    AfterValidator(_mass_digits),
     BeforeValidator(_json_number),
-    Field(ge=0, max_digits=24, decimal_places=6, allow_inf_nan=False),
     # A JSON number only (a Decimal would be documented as "number or string", and strings are refused).
     WithJsonSchema(
         {

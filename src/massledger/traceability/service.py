@@ -201,9 +201,15 @@ def attributes(event: AnyEvent) -> list[dict[str, Any]]:
             "isPublic": event.isPublic if attribute.isPublic is None else attribute.isPublic,
             "sensitive": bool(attribute.sensitive or attribute.sensible),
         }
-        for optional in ("format", "type", "valuePrefix", "valueSuffix"):
-            if getattr(attribute, optional) is not None:
-                item[optional] = getattr(attribute, optional)
+        # The optional fields, present only when given (spelled out: this runs per attribute of every event).
+        if attribute.format is not None:
+            item["format"] = attribute.format
+        if attribute.type is not None:
+            item["type"] = attribute.type
+        if attribute.valuePrefix is not None:
+            item["valuePrefix"] = attribute.valuePrefix
+        if attribute.valueSuffix is not None:
+            item["valueSuffix"] = attribute.valueSuffix
         result.append(item)
     return result
 

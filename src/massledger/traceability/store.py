@@ -168,7 +168,10 @@ def update_document(conn: Connection, document_id: str, values: dict[str, Any]) 
 
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    raw.execute_many(conn, _INSERT_EVENT, rows)
+    if len(rows) > 1 and conn.dialect.name == "postgresql":
+        raw.copy_rows(conn, "events", EVENT_COLUMNS, rows)  # batches: same rows, less CPU
+    else:
+        raw.execute_many(conn, _INSERT_EVENT, rows)
 
 
 def get_events(conn: Connection, document_id: str) -> list[dict[str, Any]]:
