@@ -23,8 +23,9 @@ from pydantic import TypeAdapter
 
 from bench import rows as sql
 from bench.world import World, sqlite_path
-from massledger.db.engine import Database
+from massledger.db.engine import Database, SqliteCheckpointer, sqlite_pragmas
 from massledger.ids import now_us
+from massledger.settings import DEFAULT_SQLITE_CACHE_MIB, DEFAULT_SQLITE_CHECKPOINT_MS
 from massledger.traceability import service
 from massledger.traceability.append import append_events
 from massledger.traceability.schemas import EventBatch, EventIn
@@ -42,13 +43,14 @@ class Driver(Protocol):
 
 def connect(world: World) -> tuple[str, Any]:
     """The bare driver's connection: sqlite3 in autocommit mode (transactions are explicit, with the
-    server's pragmas) or psycopg (a transaction begins with the first statement)."""
+    server's pragmas: massledger's own list, with its default settings) or psycopg (a transaction begins
+    with the first statement)."""
     if world.database_url.startswith("sqlite"):
         conn = sqlite3.connect(
             sqlite_path(world.database_url), isolation_level=None, timeout=30, check_same_thread=False
         )
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
-            conn.execute(f"PRAGMA {pragma}")
+        for pragma in sqlite_pragmas("NORMAL", DEFAULT_SQLITE_CACHE_MIB):
+            conn.execute(pragma)
         return "sqlite", conn
     return "postgresql", psycopg.connect(world.database_url.replace("postgresql+psycopg", "postgresql"))
 
@@ -66,6 +68,15 @@ class Raw:
         self.operation, self.ids, self.batch = operation, ids, batch
         self.template = sql.EventTemplate(template, service.timestamp_us(template["externalCreatedAt"]))
         self.backend, self.conn = connect(world)
+        # As the server's writer: WAL checkpoints from a thread, the writer copies the last pages only.
+        self.checkpointer: SqliteCheckpointer | None = None
+        if self.backend == "sqlite":
+            self.checkpointer = SqliteCheckpointer(
+                str(sqlite_path(world.database_url)),
+                synchronous="NORMAL",
+                interval_s=DEFAULT_SQLITE_CHECKPOINT_MS / 1000,
+            )
+            self.checkpointer.attach(self.conn)
         self.select = sql.named(sql.SELECT_DOCUMENT, self.backend)
         self.lock = sql.named(
             sql.LOCK_DOCUMENT if self.backend == "postgresql" else sql.SELECT_DOCUMENT, self.backend
@@ -106,6 +117,8 @@ class Raw:
             },
         )
         self.conn.execute("COMMIT") if self.backend == "sqlite" else self.conn.commit()
+        if self.checkpointer is not None:
+            self.checkpointer.after_commit(self.conn)
         return self.batch
 
     def _get(self, document_id: str) -> int:
@@ -120,6 +133,8 @@ class Raw:
         return 1
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.conn.close()
 
 

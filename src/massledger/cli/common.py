@@ -39,7 +39,12 @@ def open_database(*, migrated: bool = True) -> Database:
     from massledger.db.engine import Database
 
     config = settings()
-    database = Database(config.resolved_database_url, sqlite_synchronous=config.sqlite_synchronous)
+    database = Database(
+        config.resolved_database_url,
+        sqlite_synchronous=config.sqlite_synchronous,
+        sqlite_cache_mib=config.sqlite_cache_mib,
+        sqlite_checkpoint_ms=config.sqlite_checkpoint_ms,
+    )
     if migrated:
         migrate.upgrade(database)
     return database
