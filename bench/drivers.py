@@ -23,9 +23,9 @@ from pydantic import TypeAdapter
 
 from bench import rows as sql
 from bench.world import World, sqlite_path
-from massledger.db.engine import Database, SqliteCheckpointer, sqlite_pragmas
+from massledger.db.engine import Database, sqlite_pragmas
 from massledger.ids import now_us
-from massledger.settings import DEFAULT_SQLITE_CACHE_MIB, DEFAULT_SQLITE_CHECKPOINT_MS
+from massledger.settings import DEFAULT_SQLITE_CACHE_MIB
 from massledger.traceability import service
 from massledger.traceability.append import append_events
 from massledger.traceability.schemas import EventBatch, EventIn
@@ -68,15 +68,6 @@ class Raw:
         self.operation, self.ids, self.batch = operation, ids, batch
         self.template = sql.EventTemplate(template, service.timestamp_us(template["externalCreatedAt"]))
         self.backend, self.conn = connect(world)
-        # As the server's writer: WAL checkpoints from a thread, the writer copies the last pages only.
-        self.checkpointer: SqliteCheckpointer | None = None
-        if self.backend == "sqlite":
-            self.checkpointer = SqliteCheckpointer(
-                str(sqlite_path(world.database_url)),
-                synchronous="NORMAL",
-                interval_s=DEFAULT_SQLITE_CHECKPOINT_MS / 1000,
-            )
-            self.checkpointer.attach(self.conn)
         self.select = sql.named(sql.SELECT_DOCUMENT, self.backend)
         self.lock = sql.named(
             sql.LOCK_DOCUMENT if self.backend == "postgresql" else sql.SELECT_DOCUMENT, self.backend
@@ -117,8 +108,6 @@ class Raw:
             },
         )
         self.conn.execute("COMMIT") if self.backend == "sqlite" else self.conn.commit()
-        if self.checkpointer is not None:
-            self.checkpointer.after_commit(self.conn)
         return self.batch
 
     def _get(self, document_id: str) -> int:
@@ -133,8 +122,6 @@ class Raw:
         return 1
 
     def close(self) -> None:
-        if self.checkpointer is not None:
-            self.checkpointer.stop()
         self.conn.close()
 
 

@@ -33,7 +33,6 @@ def create_app(settings: Settings | None = None, *, hot_routes: bool = True) -> 
         settings.resolved_database_url,
         sqlite_synchronous=settings.sqlite_synchronous,
         sqlite_cache_mib=settings.sqlite_cache_mib,
-        sqlite_checkpoint_ms=settings.sqlite_checkpoint_ms,
     )
 
     @asynccontextmanager

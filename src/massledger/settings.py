@@ -11,9 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # SQLite's page cache per connection (its default is 2 MiB): at millions of events the index pages an
 # append touches (events' primary key and id) no longer fit in 2 MiB, and every append re-reads them.
 DEFAULT_SQLITE_CACHE_MIB = 64
-# How often the server's WAL is checkpointed by a thread of its own (0: by the writer, SQLite's default
-# of every 1,000 pages; see massledger.db.engine.SqliteCheckpointer).
-DEFAULT_SQLITE_CHECKPOINT_MS = 1000
 
 
 class Settings(BaseSettings):
@@ -40,11 +37,6 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(default="NORMAL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
     sqlite_cache_mib: int = Field(
         default=DEFAULT_SQLITE_CACHE_MIB, ge=1, description="SQLite page cache per connection, in MiB."
-    )
-    sqlite_checkpoint_ms: int = Field(
-        default=DEFAULT_SQLITE_CHECKPOINT_MS,
-        ge=0,
-        description="WAL checkpoint interval of the server's background thread; 0: the writer checkpoints.",
     )
     log_level: str = "info"
 

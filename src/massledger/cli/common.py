@@ -43,7 +43,6 @@ def open_database(*, migrated: bool = True) -> Database:
         config.resolved_database_url,
         sqlite_synchronous=config.sqlite_synchronous,
         sqlite_cache_mib=config.sqlite_cache_mib,
-        sqlite_checkpoint_ms=config.sqlite_checkpoint_ms,
     )
     if migrated:
         migrate.upgrade(database)

@@ -6,10 +6,7 @@ once as sync Core functions ``fn(conn, ...)`` and runs on either path through :m
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
-import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from massledger.settings import DEFAULT_SQLITE_CACHE_MIB, DEFAULT_SQLITE_CHECKPOINT_MS
+from massledger.settings import DEFAULT_SQLITE_CACHE_MIB
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -30,12 +27,6 @@ P = ParamSpec("P")
 # SQLSTATEs worth retrying: serialization failure and deadlock (PostgreSQL and its distributed cousins).
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _MAX_ATTEMPTS = 8
-
-# With the thread on, the writer checkpoints itself only past this many WAL pages (~400 MiB at 4 KiB), a
-# bound on the WAL should the thread fall behind.
-WAL_BOUND_PAGES = 100_000
-
-_log = logging.getLogger(__name__)
 
 
 class UnsupportedDatabaseUrl(ValueError):
@@ -64,13 +55,7 @@ def sqlite_pragmas(synchronous: str, cache_mib: int) -> list[str]:
     ]
 
 
-def _sqlite_engine(
-    url: str,
-    *,
-    immediate: bool | None,
-    synchronous: str,
-    cache_mib: int,
-) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool | None, synchronous: str, cache_mib: int) -> Engine:
     """``immediate``: writers (BEGIN IMMEDIATE) or readers (BEGIN) on every SQLAlchemy transaction;
     None: no BEGIN at all, the caller issues it (:class:`_InlineSqlite`)."""
     database = make_url(url).database
@@ -98,93 +83,6 @@ def _sqlite_engine(
     return engine
 
 
-class SqliteCheckpointer:
-    """Checkpoints a WAL database from a thread with its own connection, every ``interval_s``.
-
-    A checkpoint copies the WAL's pages into the database file and syncs both. In a large database those
-    pages are scattered over the file, and run by the committing writer (SQLite's autocheckpoint, every
-    1,000 pages) each checkpoint stalled the event loop, and every request with it. Here PASSIVE
-    checkpoints, which never block the writer, copy and sync the WAL from a thread, repeated while the
-    writer added much meanwhile. Only the WAL's restart needs the writer: SQLite writes the WAL from its
-    beginning again once all of it is copied when a write begins, which a steady stream of writes never
-    leaves time for. So once the WAL holds ``restart_pages``, the writer's next commit runs
-    :meth:`after_commit`, one PASSIVE checkpoint of what the thread has not copied yet (its last few
-    pages, and a sync), and its next transaction restarts the WAL: the WAL stays bounded, and the writer
-    pays one short checkpoint per ``restart_pages`` instead of a long one per 1,000 pages. Every
-    checkpoint syncs the WAL before copying it, as the writer's own did, so ``synchronous=NORMAL`` keeps
-    its guarantee: a power loss may lose what was committed since the last checkpoint, now about
-    ``interval_s`` at most."""
-
-    _PASSES = 4  # PASSIVE checkpoints per round at most
-    _SMALL = 256  # WAL pages added during the last one, few enough for the writer to copy
-    restart_pages = 16_384  # WAL size (64 MiB at 4 KiB pages) past which the writer catches up
-
-    def __init__(self, path: str, *, synchronous: str, interval_s: float) -> None:
-        self._path, self._synchronous, self._interval_s = path, synchronous, interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.catch_up = False  # set by the thread, cleared by the writer
-        self.rounds = 0  # rounds run, and the writer's catch-ups (for tests and the bench)
-        self.catch_ups = 0
-
-    def attach(self, writer: Any) -> None:
-        """Take the checkpoints off ``writer`` (a sqlite3 connection, in WAL mode) and start the thread."""
-        # Not 0: should the thread fall behind, the writer's own autocheckpoint still bounds the WAL.
-        writer.execute(f"PRAGMA wal_autocheckpoint={WAL_BOUND_PAGES}")
-        self.start()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="massledger-checkpoint", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the thread after one last round."""
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
-
-    def _run(self) -> None:
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        try:
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")  # how the checkpoints sync
-            while not self._stop.wait(self._interval_s):
-                self.checkpoint(conn)
-            self.checkpoint(conn)
-        finally:
-            conn.close()
-
-    def checkpoint(self, conn: sqlite3.Connection) -> None:
-        """One round on the thread's connection: PASSIVE until little was added meanwhile."""
-        try:
-            seen = None
-            for _ in range(self._PASSES):
-                _busy, pages, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                if pages <= 0 or (seen is not None and pages < seen):
-                    return  # not in WAL mode, nothing written, or the writer restarted the WAL meanwhile
-                if seen is not None and pages - seen <= self._SMALL:
-                    break
-                seen = pages
-            if pages >= self.restart_pages:
-                self.catch_up = True
-        except sqlite3.Error as exc:  # e.g. the file went away; the writer's own bound still holds
-            _log.warning("WAL checkpoint of %s failed: %s", self._path, exc)
-        finally:
-            self.rounds += 1
-
-    def after_commit(self, dbapi_connection: Any) -> None:
-        """On the writer, after a commit: copy what the thread left, if it left something."""
-        if self.catch_up:
-            self.catch_up = False
-            self.catch_ups += 1
-            try:
-                dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            except sqlite3.Error as exc:  # the commit stands; the next round tries again
-                _log.warning("WAL checkpoint of %s failed: %s", self._path, exc)
-
-
 class _InlineSqlite:
     """The HTTP handlers' SQLite connection: one, long-lived, used only on the event loop.
 
@@ -195,13 +93,7 @@ class _InlineSqlite:
     connection is begun once and left open (it issues no SQL: the engine has no begin hook), so Core
     statements inside ``fn`` neither autobegin nor commit anything."""
 
-    def __init__(self, url: str, synchronous: str, cache_mib: int, checkpoint_ms: int) -> None:
-        path = make_url(url).database
-        self.checkpointer: SqliteCheckpointer | None = None
-        if checkpoint_ms > 0 and path and path != ":memory:":
-            self.checkpointer = SqliteCheckpointer(
-                path, synchronous=synchronous, interval_s=checkpoint_ms / 1000
-            )
+    def __init__(self, url: str, synchronous: str, cache_mib: int) -> None:
         self._engine = _sqlite_engine(url, immediate=None, synchronous=synchronous, cache_mib=cache_mib)
         self._conn: Connection | None = None
 
@@ -209,8 +101,6 @@ class _InlineSqlite:
         conn = self._conn
         if conn is None or conn.closed or conn.invalidated:
             conn = self._conn = self._engine.connect()
-            if self.checkpointer is not None:
-                self.checkpointer.attach(conn.connection.dbapi_connection)
         transaction = conn.get_transaction()
         if transaction is None or not transaction.is_active:
             if transaction is not None:
@@ -236,13 +126,9 @@ class _InlineSqlite:
             raise
         if not write:
             dbapi.rollback()
-        elif self.checkpointer is not None:
-            self.checkpointer.after_commit(dbapi)
         return result
 
     def close(self) -> None:
-        if self.checkpointer is not None:
-            self.checkpointer.stop()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -298,7 +184,6 @@ class Database:
         *,
         sqlite_synchronous: str = "NORMAL",
         sqlite_cache_mib: int = DEFAULT_SQLITE_CACHE_MIB,
-        sqlite_checkpoint_ms: int = DEFAULT_SQLITE_CHECKPOINT_MS,
         pool_size: int = 10,
     ) -> None:
         self.url = normalize_url(url)
@@ -306,7 +191,7 @@ class Database:
         self._inline: _InlineSqlite | None = None
         self._threads: _ThreadedPostgres | None = None
         if self.is_sqlite:
-            self._inline = _InlineSqlite(self.url, sqlite_synchronous, sqlite_cache_mib, sqlite_checkpoint_ms)
+            self._inline = _InlineSqlite(self.url, sqlite_synchronous, sqlite_cache_mib)
             self.engine = _sqlite_engine(
                 self.url, immediate=True, synchronous=sqlite_synchronous, cache_mib=sqlite_cache_mib
             )
