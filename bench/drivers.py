@@ -23,8 +23,9 @@ from pydantic import TypeAdapter
 
 from bench import rows as sql
 from bench.world import World, sqlite_path
-from massledger.db.engine import Database
+from massledger.db.engine import Database, sqlite_pragmas
 from massledger.ids import now_us
+from massledger.settings import DEFAULT_SQLITE_CACHE_MIB
 from massledger.traceability import service
 from massledger.traceability.append import append_events
 from massledger.traceability.schemas import EventBatch, EventIn
@@ -42,13 +43,14 @@ class Driver(Protocol):
 
 def connect(world: World) -> tuple[str, Any]:
     """The bare driver's connection: sqlite3 in autocommit mode (transactions are explicit, with the
-    server's pragmas) or psycopg (a transaction begins with the first statement)."""
+    server's pragmas: massledger's own list, with its default settings) or psycopg (a transaction begins
+    with the first statement)."""
     if world.database_url.startswith("sqlite"):
         conn = sqlite3.connect(
             sqlite_path(world.database_url), isolation_level=None, timeout=30, check_same_thread=False
         )
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
-            conn.execute(f"PRAGMA {pragma}")
+        for pragma in sqlite_pragmas("NORMAL", DEFAULT_SQLITE_CACHE_MIB):
+            conn.execute(pragma)
         return "sqlite", conn
     return "postgresql", psycopg.connect(world.database_url.replace("postgresql+psycopg", "postgresql"))
 

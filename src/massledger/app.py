@@ -30,7 +30,11 @@ from massledger.traceability.hot import HotRoutes
 def create_app(settings: Settings | None = None, *, hot_routes: bool = True) -> FastAPI:
     """The application. ``hot_routes=False`` serves every route through FastAPI alone (tests compare)."""
     settings = settings or Settings()
-    database = Database(settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    database = Database(
+        settings.resolved_database_url,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        sqlite_cache_mib=settings.sqlite_cache_mib,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

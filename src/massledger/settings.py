@@ -8,6 +8,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# SQLite's page cache per connection (its default is 2 MiB): at millions of events the index pages an
+# append touches (events' primary key and id) no longer fit in 2 MiB, and every append re-reads them.
+DEFAULT_SQLITE_CACHE_MIB = 64
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MASSLEDGER_", extra="ignore")
@@ -31,6 +35,9 @@ class Settings(BaseSettings):
     rate_limit_test_per_second: int = 5
     rate_limit_prod_per_second: int = 10
     sqlite_synchronous: str = Field(default="NORMAL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
+    sqlite_cache_mib: int = Field(
+        default=DEFAULT_SQLITE_CACHE_MIB, ge=1, description="SQLite page cache per connection, in MiB."
+    )
     log_level: str = "info"
 
     @cached_property

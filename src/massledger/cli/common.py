@@ -39,7 +39,11 @@ def open_database(*, migrated: bool = True) -> Database:
     from massledger.db.engine import Database
 
     config = settings()
-    database = Database(config.resolved_database_url, sqlite_synchronous=config.sqlite_synchronous)
+    database = Database(
+        config.resolved_database_url,
+        sqlite_synchronous=config.sqlite_synchronous,
+        sqlite_cache_mib=config.sqlite_cache_mib,
+    )
     if migrated:
         migrate.upgrade(database)
     return database

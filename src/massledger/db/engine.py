@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from massledger.settings import DEFAULT_SQLITE_CACHE_MIB
+
 T = TypeVar("T")
 P = ParamSpec("P")
 
@@ -48,23 +50,33 @@ def normalize_url(url: str) -> str:
     raise UnsupportedDatabaseUrl(f"unsupported database URL scheme {parsed.drivername!r}")
 
 
-def _sqlite_engine(url: str, *, immediate: bool | None, synchronous: str) -> Engine:
+def sqlite_pragmas(synchronous: str, cache_mib: int) -> list[str]:
+    """The settings of every massledger SQLite connection (the bench's bare driver uses them too)."""
+    return [
+        "PRAGMA journal_mode=WAL",
+        f"PRAGMA synchronous={synchronous}",
+        "PRAGMA busy_timeout=30000",
+        "PRAGMA foreign_keys=ON",
+        f"PRAGMA cache_size={-1024 * cache_mib}",  # negative: KiB, not pages
+    ]
+
+
+def _sqlite_engine(url: str, *, immediate: bool | None, synchronous: str, cache_mib: int) -> Engine:
     """``immediate``: writers (BEGIN IMMEDIATE) or readers (BEGIN) on every SQLAlchemy transaction;
     None: no BEGIN at all, the caller issues it (:class:`_InlineSqlite`)."""
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    pragmas = sqlite_pragmas(synchronous, cache_mib)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from pysqlite so BEGIN IMMEDIATE below is what really runs.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        for pragma in pragmas:
+            cursor.execute(pragma)
         cursor.close()
 
     if immediate is not None:
@@ -87,8 +99,8 @@ class _InlineSqlite:
     connection is begun once and left open (it issues no SQL: the engine has no begin hook), so Core
     statements inside ``fn`` neither autobegin nor commit anything."""
 
-    def __init__(self, url: str, synchronous: str) -> None:
-        self._engine = _sqlite_engine(url, immediate=None, synchronous=synchronous)
+    def __init__(self, url: str, synchronous: str, cache_mib: int) -> None:
+        self._engine = _sqlite_engine(url, immediate=None, synchronous=synchronous, cache_mib=cache_mib)
         self._conn: Connection | None = None
 
     def _connection(self) -> Connection:
@@ -174,15 +186,26 @@ class _ThreadedPostgres:
 class Database:
     """Owns the engines for one database URL."""
 
-    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL", pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_synchronous: str = "NORMAL",
+        sqlite_cache_mib: int = DEFAULT_SQLITE_CACHE_MIB,
+        pool_size: int = 10,
+    ) -> None:
         self.url = normalize_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self._inline: _InlineSqlite | None = None
         self._threads: _ThreadedPostgres | None = None
         if self.is_sqlite:
-            self._inline = _InlineSqlite(self.url, sqlite_synchronous)
-            self.engine = _sqlite_engine(self.url, immediate=True, synchronous=sqlite_synchronous)
-            self.read_engine = _sqlite_engine(self.url, immediate=False, synchronous=sqlite_synchronous)
+            self._inline = _InlineSqlite(self.url, sqlite_synchronous, sqlite_cache_mib)
+            self.engine = _sqlite_engine(
+                self.url, immediate=True, synchronous=sqlite_synchronous, cache_mib=sqlite_cache_mib
+            )
+            self.read_engine = _sqlite_engine(
+                self.url, immediate=False, synchronous=sqlite_synchronous, cache_mib=sqlite_cache_mib
+            )
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True)
             self.read_engine = self.engine
