@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -127,7 +128,14 @@ class _ThreadedPostgres:
     """The HTTP handlers' PostgreSQL access: ``fn`` runs with a plain (sync) psycopg connection in one of
     ``size`` threads. psycopg releases the GIL while it waits on the server, so transactions overlap as
     they did on the async engine, and each statement costs a blocking call instead of a trip through
-    the event loop and a greenlet switch (about half the server's CPU per append went there)."""
+    the event loop and a greenlet switch (about half the server's CPU per append went there).
+
+    Each thread keeps its own two connections (a writer, and a reader in autocommit) for as long as it
+    lives, as the SQLite path keeps its one: no pool checkout, SQLAlchemy transaction, reset and check-in
+    per request. SQLAlchemy's transaction on a held connection is begun once and left open (it issues no
+    SQL: psycopg begins a transaction with the first statement), and the request's COMMIT or ROLLBACK goes
+    straight to the psycopg connection. A connection found broken after a failure is dropped and the next
+    request on that thread opens a new one."""
 
     def __init__(self, url: str, size: int) -> None:
         self._size = size
@@ -138,6 +146,9 @@ class _ThreadedPostgres:
             url, pool_size=size, max_overflow=0, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
         )
         self._executor: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._held: list[Connection] = []  # every thread's connections, closed by close()
+        self._lock = threading.Lock()
 
     async def run(
         self, write: bool, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -147,18 +158,66 @@ class _ThreadedPostgres:
         call = partial(self._write if write else self._read, lambda conn: fn(conn, *args, **kwargs))
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
+    def _connection(self, write: bool) -> Connection:
+        """This thread's writer or reader, inside SQLAlchemy's (open, SQL-less) transaction."""
+        name = "writer" if write else "reader"
+        conn: Connection | None = getattr(self._local, name, None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = (self._engine if write else self._read_engine).connect()
+            setattr(self._local, name, conn)
+            with self._lock:
+                self._held.append(conn)
+        transaction = conn.get_transaction()
+        if transaction is None or not transaction.is_active:
+            if transaction is not None:
+                transaction.rollback()
+            conn.begin()
+        return conn
+
     def _write(self, call: Callable[[Connection], T]) -> T:
-        with self._engine.begin() as conn:
-            return call(conn)
+        conn = self._connection(True)
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        try:
+            result = call(conn)
+            dbapi.commit()
+        except BaseException:
+            self._after_failure(conn, dbapi)
+            raise
+        return result
 
     def _read(self, call: Callable[[Connection], T]) -> T:
-        with self._read_engine.connect() as conn:
+        conn = self._connection(False)
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        try:
             return call(conn)
+        except BaseException:
+            self._after_failure(conn, dbapi)
+            raise
+
+    def _after_failure(self, conn: Connection, dbapi: Any) -> None:
+        """Whatever failed (``fn``, or the COMMIT itself), the connection is left with no transaction open,
+        or dropped when it is broken (the server went away, the socket closed)."""
+        try:
+            if not dbapi.broken and not dbapi.closed:
+                dbapi.rollback()  # nothing to do (no round trip) when no transaction is open
+                return
+        except Exception:  # one that cannot roll back is dropped too
+            pass
+        conn.invalidate()
 
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
+        # The threads are gone: their connections go back and are closed with the pools.
+        with self._lock:
+            held, self._held = self._held, []
+        for conn in held:
+            if not conn.closed:
+                conn.close()
+        self._local = threading.local()
         self._engine.dispose()
         self._read_engine.dispose()
 
