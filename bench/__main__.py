@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("--chart", type=Path, default=HERE / "results.png")
     parser.add_argument("--readme", type=Path, default=HERE / "README.md")
     parser.add_argument("--no-report", action="store_true", help="write results.json only")
+    parser.add_argument("--db-prefix", default="massledger_bench", help="PostgreSQL databases' name prefix")
     parser.add_argument("--keep", action="store_true", help="keep the run's databases (bench/out)")
     args = parser.parse_args()
     runner.main(
@@ -32,6 +33,7 @@ def main() -> None:
         None if args.no_report else args.readme,
         None if args.no_report else args.chart,
         keep=args.keep,
+        db_prefix=args.db_prefix,
     )
 
 

@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--scenario", choices=("single_append", "get", "batch"), default="single_append")
     parser.add_argument("--requests", type=int, default=0, help="measured requests (default per scenario)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--database", default="", help="PostgreSQL database name (default per scenario)")
     parser.add_argument("--repeat", type=int, default=3, help="measured rounds (the lowest is reported)")
     parser.add_argument(
         "--profile", action="store_true", help="also record the server with py-spy (bench/out/cpu-*.folded)"
@@ -136,7 +137,7 @@ def main() -> None:
     workdir = OUT / f"cpu-{args.backend}-{args.scenario}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    name = f"massledger_bench_cpu_{args.scenario}"
+    name = args.database or f"massledger_bench_cpu_{args.scenario}"
     url = fresh_database(args.backend, workdir, name)
     try:
         world = create_world(url, workdir / "data")

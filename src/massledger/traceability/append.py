@@ -557,24 +557,13 @@ class _Append:
         rows = [row for stream in self.streams.values() for row in stream.rows]
         if not rows:
             return
-        store.insert_events(self.conn, rows)
-        for stream in self.streams.values():
-            if stream.rows:
-                state = stream.state
-                store.update_document(
-                    self.conn,
-                    stream.id,
-                    {
-                        "status": state.status,
-                        "current_value": format_decimal(state.current_value),
-                        "is_public": state.is_public,
-                        "is_publicly_searchable": state.is_publicly_searchable,
-                        "event_count": state.event_count,
-                        "last_event_at_us": state.last_event_at_us,
-                        "head_hash": state.head_hash,
-                        "updated_at_us": stream.recorded_us,
-                    },
-                )
+        written = [stream for stream in self.streams.values() if stream.rows]
+        if len(rows) == 1:  # the plain single append: event and projection in one statement
+            store.append_event(self.conn, rows[0], written[0].id, _projection(written[0]))
+        else:
+            store.insert_events(self.conn, rows)
+            for stream in written:
+                store.update_document(self.conn, stream.id, _projection(stream))
         for creation, created_us in self.children:
             insert_new_document(self.conn, creation, self.principal, created_us)
         created = {document_id: row["created_at_us"] for document_id, row in self.documents.items()}
@@ -595,6 +584,21 @@ class _Append:
                 for (document_id, participant_id), statements in self.grants.items()
             ],
         )
+
+
+def _projection(stream: _Stream) -> dict[str, Any]:
+    """The document row's projection columns after this request's events on ``stream``."""
+    state = stream.state
+    return {
+        "status": state.status,
+        "current_value": format_decimal(state.current_value),
+        "is_public": state.is_public,
+        "is_publicly_searchable": state.is_publicly_searchable,
+        "event_count": state.event_count,
+        "last_event_at_us": state.last_event_at_us,
+        "head_hash": state.head_hash,
+        "updated_at_us": stream.recorded_us,
+    }
 
 
 def append_events(

@@ -174,6 +174,30 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         raw.execute_many(conn, _INSERT_EVENT, rows)
 
 
+_appends: dict[tuple[str, ...], raw.Sql] = {}
+
+
+def append_event(conn: Connection, row: dict[str, Any], document_id: str, values: dict[str, Any]) -> None:
+    """Insert one event row and update its document's projection columns to ``values``.
+
+    On PostgreSQL this is one statement (the INSERT in a CTE, the UPDATE after it): one round trip less
+    than the two, and no executemany pipeline for a single row. SQLite has no DML in a WITH clause and
+    no round trips: the two statements."""
+    if conn.dialect.name != "postgresql":
+        insert_events(conn, [row])
+        update_document(conn, document_id, values)
+        return
+    columns = tuple(sorted(values))
+    statement = _appends.get(columns)
+    if statement is None:
+        assignments = ", ".join(f"{column} = :{column}" for column in columns)
+        statement = _appends[columns] = raw.Sql(
+            f"WITH inserted AS ({_INSERT_EVENT.sqlite})"
+            f" UPDATE documents SET {assignments} WHERE id = :document_id"
+        )
+    raw.execute(conn, statement, {**row, **values, "document_id": document_id})
+
+
 def get_events(conn: Connection, document_id: str) -> list[dict[str, Any]]:
     rows = raw.fetch_all(conn, _SELECT_EVENTS, {"document_id": document_id})
     return [{"seq": seq, "id": event_id, "body": body, "hash": hash_} for seq, event_id, body, hash_ in rows]
