@@ -106,3 +106,32 @@ def test_known_rows_replace_the_reads_and_store_the_same_events(
         assert (a["status"], a["currentValue"]) == (b["status"], b["currentValue"])
     _, problems = factory.database.run_read(verify_documents)
     assert problems == []
+
+
+_UPDATE_DOCUMENT = re.compile(r"UPDATE documents SET (.*) WHERE", re.DOTALL)
+
+
+def test_the_visibility_flags_are_written_only_when_an_event_changes_them(
+    api: Api, factory: Factory, settings: Settings
+) -> None:
+    """The public-search index's columns stay out of the projection UPDATE of an ordinary append, and an
+    UPDATE event that changes them still reaches the row (and the public listing)."""
+    document_id = str(api.post("/documents", json=document_body()).json()["id"])
+
+    def append(conn: Connection, event: dict[str, Any]) -> list[str]:
+        principal = service.system_principal_for(conn, api.creds.organization_id, "TEST")
+        ctx = service.WriteContext(principal, now_us(), 5_000_000, settings.max_events_per_document)
+        items = EventBatch.model_validate({"documentId": document_id, "events": [event]}).events
+        with sent_statements(conn) as sent:
+            append_events(conn, ctx, document_id, items, lambda i: "")
+        return [match.group(1) for sql in sent if (match := _UPDATE_DOCUMENT.search(sql))]
+
+    plain = factory.database.run_write(append, event_body("Weighing"))
+    assert len(plain) == 1 and "event_count" in plain[0] and "is_public" not in plain[0]
+    hidden = factory.database.run_write(append, event_body("UPDATE", updates={"isPubliclySearchable": False}))
+    assert len(hidden) == 1 and "is_publicly_searchable" in hidden[0] and "is_public " not in hidden[0]
+    row = factory.database.run_read(store.get_document, document_id)
+    assert row is not None and row["is_public"] is True and row["is_publicly_searchable"] is False
+    again = factory.database.run_write(append, event_body("UPDATE", updates={"isPubliclySearchable": False}))
+    assert "is_publicly_searchable" not in again[0]  # no change, not written
+    assert api.get(f"/documents/{document_id}").json()["isPubliclySearchable"] is False

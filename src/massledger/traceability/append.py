@@ -589,16 +589,22 @@ class _Append:
 def _projection(stream: _Stream) -> dict[str, Any]:
     """The document row's projection columns after this request's events on ``stream``."""
     state = stream.state
-    return {
+    values: dict[str, Any] = {
         "status": state.status,
         "current_value": format_decimal(state.current_value),
-        "is_public": state.is_public,
-        "is_publicly_searchable": state.is_publicly_searchable,
         "event_count": state.event_count,
         "last_event_at_us": state.last_event_at_us,
         "head_hash": state.head_hash,
         "updated_at_us": stream.recorded_us,
     }
+    # The visibility flags are columns of the public-search index, and SQLite rewrites an index entry
+    # whenever one of its columns is in the SET list (it does not compare values): only an UPDATE event
+    # that changes them puts them there (one index page fewer per append otherwise).
+    if state.is_public != bool(stream.document["is_public"]):
+        values["is_public"] = state.is_public
+    if state.is_publicly_searchable != bool(stream.document["is_publicly_searchable"]):
+        values["is_publicly_searchable"] = state.is_publicly_searchable
+    return values
 
 
 def append_events(

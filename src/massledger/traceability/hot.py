@@ -33,7 +33,17 @@ from massledger.auth import scopes
 from massledger.auth.deps import principal_of
 from massledger.auth.tokens import Principal
 from massledger.errors import ApiError, UnsupportedMediaType
-from massledger.http import error_payload, is_json_content_type, parse_json_body, validation_error
+from massledger.http import (
+    ClientDisconnected,
+    api_error_answer,
+    error_payload,
+    is_json_content_type,
+    parse_json_body,
+    read_body,
+    scope_header,
+    send_json,
+    validation_error,
+)
 from massledger.traceability import service
 from massledger.traceability.append import append_events
 from massledger.traceability.routes import REPLAYED_HEADER, context_for
@@ -43,7 +53,6 @@ _EVENT: TypeAdapter[Any] = TypeAdapter(EventIn)
 _BATCH: TypeAdapter[EventBatch] = TypeAdapter(EventBatch)
 _WRITE = (scopes.DOCUMENTS_WRITE,)
 _READ = (scopes.DOCUMENTS_READ,)
-_JSON = (b"content-type", b"application/json")
 
 
 def match(method: str, path: str) -> tuple[str, str] | None:
@@ -59,28 +68,6 @@ def match(method: str, path: str) -> tuple[str, str] | None:
         return "batch", ""
     if method == "POST" and len(parts) == 2 and parts[1] == "events" and parts[0]:
         return "append", parts[0]
-    return None
-
-
-class _Disconnected(Exception):
-    pass
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
     return None
 
 
@@ -105,31 +92,22 @@ class HotRoutes:
                 status, payload = await self._batch(scope, receive, headers)
             else:
                 status, payload = await self._get(scope, document_id)
-        except _Disconnected:
+        except ClientDisconnected:
             return
         except ApiError as exc:
-            status = exc.status_code
-            payload = error_payload(scope["path"], status, exc.code, exc.message, getattr(exc, "extra", None))
-            headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-length", str(len(payload)).encode()), _JSON, *headers],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+            status, payload, headers = api_error_answer(scope["path"], exc)
+        await send_json(send, status, payload, headers)
 
     async def _principal(self, scope: Scope, needed: tuple[str, ...]) -> Principal:
-        return await principal_of(self.fastapi.state, _header(scope, b"authorization"), needed)
+        return await principal_of(self.fastapi.state, scope_header(scope, b"authorization"), needed)
 
     async def _body(self, scope: Scope, receive: Receive, adapter: TypeAdapter[Any]) -> tuple[Principal, Any]:
         """Steps 1-3 for a write: the parsed JSON body, the principal, the validated body. A bad body
         raises :class:`_Invalid` with FastAPI's error list."""
-        raw = await _read_body(receive)
+        raw = await read_body(receive)
         data: Any = None
         if raw:
-            if not is_json_content_type(_header(scope, b"content-type") or ""):
+            if not is_json_content_type(scope_header(scope, b"content-type") or ""):
                 raise UnsupportedMediaType("Content-Type must be application/json")
             data = parse_json_body(raw)
         principal = await self._principal(scope, _WRITE)
