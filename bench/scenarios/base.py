@@ -14,7 +14,7 @@ import orjson
 from bench import inproc, load
 from bench.config import Profile
 from bench.server import Server, cpu_seconds, settle
-from bench.world import World, count_events, event_payload
+from bench.world import World, analyze, count_events, event_payload
 
 
 @dataclass
@@ -30,7 +30,9 @@ class RunContext:
     db_prefix: str = "massledger_bench"  # PostgreSQL databases of this run are named from it
 
     def drive(self, name: str, plan: load.Plan, warmup_plan: load.Plan | None = None) -> dict[str, Any]:
-        """Warm-up run (discarded, on ``warmup_plan`` or the same plan), then the measured run."""
+        """Warm-up run (discarded, on ``warmup_plan`` or the same plan), then the measured run. The
+        prepared rows are analyzed first, as autovacuum would have done on a default server."""
+        analyze(self.world.database_url)
         warm = load.run(
             self.profile.generator,
             self.server.url,
