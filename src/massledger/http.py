@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, APIRouter
+from pydantic import TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -291,6 +292,63 @@ async def send_json(send: Send, status: int, payload: bytes, headers: list[tuple
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+async def read_json_body(scope: Scope, receive: Receive) -> tuple[bytes, Any]:
+    """The raw body and its parsed JSON (None when empty), checked as ``JsonRoute`` checks it: a
+    non-empty body must be JSON by Content-Type (415) and parse strictly (400)."""
+    raw = await read_body(receive)
+    if not raw:
+        return raw, None
+    if not is_json_content_type(scope_header(scope, b"content-type") or ""):
+        raise UnsupportedMediaType("Content-Type must be application/json")
+    return raw, parse_json_body(raw)
+
+
+# FastAPI's error for a request without a body where one is required.
+MISSING_BODY: dict[str, Any] = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+
+
+def validate_like_fastapi(
+    adapter: TypeAdapter[Any], value: Any, loc: tuple[str, ...]
+) -> tuple[Any, list[dict[str, Any]]]:
+    """``value`` validated as FastAPI validates a parameter or body (``from_attributes``, which changes
+    some messages), or None and its errors with ``loc`` in front."""
+    try:
+        return adapter.validate_python(value, from_attributes=True), []
+    except ValidationError as exc:
+        return None, [{**error, "loc": (*loc, *error["loc"])} for error in exc.errors(include_url=False)]
+
+
+Headers = list[tuple[bytes, bytes]]
+Handler = Callable[[Scope, Receive, Headers], Awaitable[tuple[int, bytes]]]
+
+
+class LeanDispatch:
+    """Base of the lean ASGI dispatchers (traceability/hot.py, registry/hot.py): ``route`` picks the
+    handler of a request it answers itself, or None to pass the request on to FastAPI. A handler returns
+    (status, JSON body) and may add headers; an ApiError is answered as the error handlers would."""
+
+    def __init__(self, app: ASGIApp, fastapi: FastAPI) -> None:
+        self.app = app
+        self.fastapi = fastapi
+
+    def route(self, method: str, path: str) -> Handler | None:
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self.route(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if handler is None:
+            await self.app(scope, receive, send)
+            return
+        headers: Headers = []
+        try:
+            status, payload = await handler(scope, receive, headers)
+        except ClientDisconnected:
+            return
+        except ApiError as exc:
+            status, payload, headers = api_error_answer(scope["path"], exc)
+        await send_json(send, status, payload, headers)
 
 
 def api_error_answer(path: str, exc: ApiError) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

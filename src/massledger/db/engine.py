@@ -92,6 +92,17 @@ def _sqlite_engine(url: str, *, immediate: bool | None, synchronous: str, cache_
     return engine
 
 
+def _in_transaction(conn: Connection) -> Connection:
+    """``conn`` inside SQLAlchemy's transaction, begun once and left open on a held connection (it issues
+    no SQL; the request's COMMIT or ROLLBACK goes straight to the DBAPI connection)."""
+    transaction = conn.get_transaction()
+    if transaction is None or not transaction.is_active:
+        if transaction is not None:
+            transaction.rollback()
+        conn.begin()
+    return conn
+
+
 class _InlineSqlite:
     """The HTTP handlers' SQLite connection: one, long-lived, used only on the event loop.
 
@@ -110,12 +121,7 @@ class _InlineSqlite:
         conn = self._conn
         if conn is None or conn.closed or conn.invalidated:
             conn = self._conn = self._engine.connect()
-        transaction = conn.get_transaction()
-        if transaction is None or not transaction.is_active:
-            if transaction is not None:
-                transaction.rollback()
-            conn.begin()
-        return conn
+        return _in_transaction(conn)
 
     def run(
         self, write: bool, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -261,12 +267,7 @@ class _ThreadedPostgres:
             setattr(self._local, name, conn)
             with self._lock:
                 self._held.append(conn)
-        transaction = conn.get_transaction()
-        if transaction is None or not transaction.is_active:
-            if transaction is not None:
-                transaction.rollback()
-            conn.begin()
-        return conn
+        return _in_transaction(conn)
 
     def _write(self, call: Callable[[Connection], T]) -> T:
         conn = self._connection(True)

@@ -23,22 +23,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import FastAPI
-from pydantic import Field, TypeAdapter, ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from pydantic import Field, TypeAdapter
+from starlette.types import Receive, Scope
 
 from massledger.auth import scopes
 from massledger.auth.deps import principal_of
-from massledger.errors import ApiError, UnsupportedMediaType
 from massledger.http import (
-    ClientDisconnected,
-    api_error_answer,
+    MISSING_BODY,
+    Handler,
+    LeanDispatch,
     error_payload,
-    is_json_content_type,
-    parse_json_body,
-    read_body,
+    read_json_body,
     scope_header,
-    send_json,
+    validate_like_fastapi,
     validation_error,
 )
 from massledger.registry import render, service
@@ -63,34 +60,15 @@ def match(method: str, path: str) -> tuple[str, str] | None:
     return None
 
 
-def _errors(adapter: TypeAdapter[Any], value: Any, loc: tuple[str, ...]) -> tuple[Any, list[dict[str, Any]]]:
-    """The value validated as FastAPI validates a parameter (``from_attributes``), or its errors."""
-    try:
-        return adapter.validate_python(value, from_attributes=True), []
-    except ValidationError as exc:
-        return None, [{**error, "loc": (*loc, *error["loc"])} for error in exc.errors(include_url=False)]
-
-
-class HotActions:
+class HotActions(LeanDispatch):
     """ASGI middleware: answers inventory actions, passes everything else to ``app``."""
 
-    def __init__(self, app: ASGIApp, fastapi: FastAPI) -> None:
-        self.app = app
-        self.fastapi = fastapi
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = match(scope["method"], scope["path"]) if scope["type"] == "http" else None
-        if route is None:
-            await self.app(scope, receive, send)
-            return
-        headers: list[tuple[bytes, bytes]] = []
-        try:
-            status, payload = await self._act(scope, receive, *route, headers)
-        except ClientDisconnected:
-            return
-        except ApiError as exc:
-            status, payload, headers = api_error_answer(scope["path"], exc)
-        await send_json(send, status, payload, headers)
+    def route(self, method: str, path: str) -> Handler | None:
+        found = match(method, path)
+        if found is None:
+            return None
+        organization_id, action = found
+        return lambda scope, receive, headers: self._act(scope, receive, organization_id, action, headers)
 
     async def _act(
         self,
@@ -100,25 +78,20 @@ class HotActions:
         action: str,
         headers: list[tuple[bytes, bytes]],
     ) -> tuple[int, bytes]:
-        raw = await read_body(receive)
-        data: Any = None
-        if raw:
-            if not is_json_content_type(scope_header(scope, b"content-type") or ""):
-                raise UnsupportedMediaType("Content-Type must be application/json")
-            data = parse_json_body(raw)
+        raw, data = await read_json_body(scope, receive)
         await api_version(scope_header(scope, b"x-icr-api-version"))
         state = self.fastapi.state
         principal = await principal_of(state, scope_header(scope, b"authorization"))
         check_member(principal, organization_id, _NEEDED)
-        action, errors = _errors(_ACTION, action, ("path", "action"))
-        key, key_errors = _errors(
+        action, errors = validate_like_fastapi(_ACTION, action, ("path", "action"))
+        key, key_errors = validate_like_fastapi(
             _KEY, scope_header(scope, b"idempotency-key"), ("header", "Idempotency-Key")
         )
         errors += key_errors
         if not raw:  # no body at all (a JSON null is validated like any other value)
-            errors.append({"type": "missing", "loc": ("body",), "msg": "Field required", "input": None})
+            errors.append(MISSING_BODY)
         else:
-            body, body_errors = _errors(_BODY, data, ("body",))
+            body, body_errors = validate_like_fastapi(_BODY, data, ("body",))
             errors += body_errors
         if errors:
             code, message = validation_error(errors)

@@ -25,23 +25,20 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import FastAPI
-from pydantic import TypeAdapter, ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from pydantic import TypeAdapter
+from starlette.types import Receive, Scope
 
 from massledger.auth import scopes
 from massledger.auth.deps import principal_of
 from massledger.auth.tokens import Principal
-from massledger.errors import ApiError, UnsupportedMediaType
 from massledger.http import (
-    ClientDisconnected,
-    api_error_answer,
+    MISSING_BODY,
+    Handler,
+    LeanDispatch,
     error_payload,
-    is_json_content_type,
-    parse_json_body,
-    read_body,
+    read_json_body,
     scope_header,
-    send_json,
+    validate_like_fastapi,
     validation_error,
 )
 from massledger.traceability import service
@@ -71,32 +68,19 @@ def match(method: str, path: str) -> tuple[str, str] | None:
     return None
 
 
-class HotRoutes:
+class HotRoutes(LeanDispatch):
     """ASGI middleware: answers the hot routes, passes everything else to ``app``."""
 
-    def __init__(self, app: ASGIApp, fastapi: FastAPI) -> None:
-        self.app = app
-        self.fastapi = fastapi
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = match(scope["method"], scope["path"]) if scope["type"] == "http" else None
-        if route is None:
-            await self.app(scope, receive, send)
-            return
-        kind, document_id = route
-        headers: list[tuple[bytes, bytes]] = []
-        try:
-            if kind == "append":
-                status, payload = await self._append(scope, receive, document_id, headers)
-            elif kind == "batch":
-                status, payload = await self._batch(scope, receive, headers)
-            else:
-                status, payload = await self._get(scope, document_id)
-        except ClientDisconnected:
-            return
-        except ApiError as exc:
-            status, payload, headers = api_error_answer(scope["path"], exc)
-        await send_json(send, status, payload, headers)
+    def route(self, method: str, path: str) -> Handler | None:
+        found = match(method, path)
+        if found is None:
+            return None
+        kind, document_id = found
+        if kind == "append":
+            return lambda scope, receive, headers: self._append(scope, receive, document_id, headers)
+        if kind == "batch":
+            return self._batch
+        return lambda scope, _receive, _headers: self._get(scope, document_id)
 
     async def _principal(self, scope: Scope, needed: tuple[str, ...]) -> Principal:
         return await principal_of(self.fastapi.state, scope_header(scope, b"authorization"), needed)
@@ -104,22 +88,14 @@ class HotRoutes:
     async def _body(self, scope: Scope, receive: Receive, adapter: TypeAdapter[Any]) -> tuple[Principal, Any]:
         """Steps 1-3 for a write: the parsed JSON body, the principal, the validated body. A bad body
         raises :class:`_Invalid` with FastAPI's error list."""
-        raw = await read_body(receive)
-        data: Any = None
-        if raw:
-            if not is_json_content_type(scope_header(scope, b"content-type") or ""):
-                raise UnsupportedMediaType("Content-Type must be application/json")
-            data = parse_json_body(raw)
+        raw, data = await read_json_body(scope, receive)
         principal = await self._principal(scope, _WRITE)
         if not raw:  # no body at all (a JSON null is validated like any other value)
-            raise _Invalid([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
-        try:
-            # from_attributes as FastAPI validates bodies (it changes some error messages).
-            return principal, adapter.validate_python(data, from_attributes=True)
-        except ValidationError as exc:
-            raise _Invalid(
-                [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-            ) from None
+            raise _Invalid([MISSING_BODY])
+        value, errors = validate_like_fastapi(adapter, data, ("body",))
+        if errors:
+            raise _Invalid(errors)
+        return principal, value
 
     async def _append(
         self, scope: Scope, receive: Receive, document_id: str, headers: list[tuple[bytes, bytes]]
